@@ -1,0 +1,1 @@
+# img-tool/: qemu-img.

@@ -1,0 +1,26 @@
+/*
+ * QEMU's option syntax: "key=value,key=value", ",," for a literal comma, an
+ * optional implied first key ("file.qcow2,readonly=on" with implied key "file"),
+ * "key" alone meaning "key=on" only where a caller allows it. The result is a
+ * QDict of strings with flat (possibly dotted) keys; qdict_expand nests them.
+ */
+#ifndef LIBCORE_OPTS_H
+#define LIBCORE_OPTS_H
+
+#include "libcore/error.h"
+#include "libcore/qobject.h"
+
+/*
+ * Parse params into a new dict of string values. implied_key may be NULL. A key
+ * given twice: the last one wins. Empty keys and keys with characters outside
+ * [A-Za-z0-9_.-] are errors naming the key.
+ */
+QDict *opts_parse(const char *params, const char *implied_key, Error **errp);
+/* Merge-parse into an existing dict (for repeated -o options). */
+bool opts_parse_into(QDict *dict, const char *params, const char *implied_key, Error **errp);
+/* Nest dotted keys: {"file.driver": "x"} -> {"file": {"driver": "x"}}. */
+QDict *qdict_expand(const QDict *flat, Error **errp);
+/* Render a flat dict back into "k=v,k2=v2" with commas escaped. */
+char *opts_to_string(const QDict *dict);
+
+#endif

@@ -1,0 +1,1 @@
+# tests/fuzz: libFuzzer targets (./configure --enable-fuzzers CC=clang).
