@@ -1,0 +1,1 @@
+# qga/: the guest agent, qemu-ga.
