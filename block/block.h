@@ -121,7 +121,8 @@ int bdrv_truncate(BlockDriverState *bs, int64_t size, bool exact, PreallocMode p
 /*
  * Block status of [offset, offset+bytes) in this node only: returns flags
  * (BDRV_BLOCK_*) or -errno; *pnum is the length (> 0) of the run with those
- * flags; *map and *file tell where the data lives when OFFSET_VALID.
+ * flags; *map and *file tell where the data lives when OFFSET_VALID. At or
+ * past the end of the node: BDRV_BLOCK_EOF with *pnum == 0.
  */
 int bdrv_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes,
                       int64_t *pnum, int64_t *map, BlockDriverState **file);
@@ -215,7 +216,7 @@ int bdrv_measure(const BlockDriver *drv, QDict *opts, BlockDriverState *in_bs,
 /* Rewrite the backing file name in the header (rebase, commit -b). */
 int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
                              const char *backing_fmt, Error **errp);
-/* Replace the in-memory backing node (rebase); takes a reference. */
+/* Replace the in-memory backing node (rebase); consumes the caller's reference. */
 void bdrv_set_backing(BlockDriverState *bs, BlockDriverState *backing);
 /* Drop all data of this layer (commit without -d); -ENOTSUP if impossible. */
 int bdrv_make_empty(BlockDriverState *bs);

@@ -25,7 +25,8 @@ struct BlockDriver {
     /*
      * Open. Formats find bs->file already opened. options holds this node's own
      * options (children's removed); the driver removes every key it consumed, and
-     * the generic layer reports any left over as "Invalid parameter 'x'".
+     * the generic layer reports any left over as QEMU does ("Block format 'raw'
+     * does not support the option 'x'").
      */
     int (*open)(BlockDriverState *bs, QDict *options, int flags, Error **errp);
     void (*close)(BlockDriverState *bs);
@@ -93,12 +94,19 @@ struct BlockDriverState {
     bool unmap;                       /* discard=unmap */
     int detect_zeroes;                /* 0 off, 1 on, 2 unmap */
     pthread_mutex_t lock;             /* for the generic layer's own state */
+    struct BdrvPriv *priv;            /* generic layer only (block/block-priv.h) */
 };
 
 /* Helpers for drivers. */
 /* Read from bs->file; reads past the end of the file return zeroes. */
 int bdrv_file_pread(BlockDriverState *bs, int64_t offset, int64_t bytes, void *buf);
-/* Find an option in a create/amend dict, validated by type. */
+/*
+ * Find an option in a create/amend dict, validated by type, and remove it (so
+ * leftovers can be reported). Absent: return true and leave *out unchanged (so
+ * callers preset the default). Present but invalid: false with *errp set.
+ * create_opt_get_str returns NULL when absent; the string stays valid as long
+ * as opts does (the value is parked under a hidden key, not freed).
+ */
 bool create_opt_get_size(QDict *opts, const char *name, uint64_t *out, Error **errp);
 bool create_opt_get_bool(QDict *opts, const char *name, bool *out, Error **errp);
 const char *create_opt_get_str(QDict *opts, const char *name);

@@ -15,6 +15,10 @@
  * Rejects negative numbers, overflow, trailing garbage and empty strings.
  */
 bool parse_size(const char *str, char default_suffix, uint64_t *out, Error **errp);
+/* The same returning 0, -EINVAL (malformed) or -ERANGE (above UINT64_MAX), for
+ * callers whose messages tell the two apart (qemu-img create). Hex ("0x10") is
+ * accepted, fractions are rounded to the nearest byte, leading blanks skipped. */
+int parse_size_errno(const char *str, char default_suffix, uint64_t *out);
 /* Whole numbers: decimal, 0x hex, 0 octal; ranges checked. */
 bool parse_uint64(const char *str, uint64_t *out, Error **errp);
 bool parse_int64(const char *str, int64_t *out, Error **errp);

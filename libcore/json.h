@@ -16,9 +16,14 @@ typedef struct JsonStream JsonStream;
 
 /*
  * Called once per complete top-level value (obj set, err NULL) or per error
- * (obj NULL, err set; the callback owns both). After an error the stream
- * resynchronises at the next top-level '{' or '[' following whitespace or a
- * 0xFF byte, as QMP and the guest agent need.
+ * (obj NULL, err set; the callback owns both). It must not free the stream.
+ * A value is framed first (brackets and strings tracked byte by byte, so any
+ * chunking gives the same result), then parsed: a malformed value is one
+ * error and the next value is unaffected. After a framing error (a stray
+ * '}' / ']' / ',' / ':', too deep, too large) the stream skips input up to
+ * the next '{' or '[' or a 0xFF byte. A 0xFF byte always resets the stream
+ * (the QMP / guest-agent way to resynchronise); inside a value it is reported.
+ * Top-level numbers and keywords end at the next delimiter or at flush.
  */
 typedef void JsonEmitFn(void *opaque, QObject *obj, Error *err);
 

@@ -16,11 +16,23 @@
  * [A-Za-z0-9_.-] are errors naming the key.
  */
 QDict *opts_parse(const char *params, const char *implied_key, Error **errp);
-/* Merge-parse into an existing dict (for repeated -o options). */
+/*
+ * The same with flags. OPTS_BARE_KEYS: "key" alone means "key=on" (qemu-img -o,
+ * -drive). Without it a bare key is an error; "help" and "?" are always taken
+ * as "help=on" so callers can offer their help text.
+ */
+#define OPTS_BARE_KEYS 1u
+QDict *opts_parse_full(const char *params, const char *implied_key, unsigned flags,
+                       Error **errp);
+/* Merge-parse into an existing dict (repeated -o options: bare keys allowed). */
 bool opts_parse_into(QDict *dict, const char *params, const char *implied_key, Error **errp);
-/* Nest dotted keys: {"file.driver": "x"} -> {"file": {"driver": "x"}}. */
+/*
+ * Nest dotted keys: {"file.driver": "x"} -> {"file": {"driver": "x"}}; groups
+ * whose keys are exactly 0..n-1 become lists. "a=1,a.b=2" is an error naming
+ * both keys, as are empty components ("a..b").
+ */
 QDict *qdict_expand(const QDict *flat, Error **errp);
-/* Render a flat dict back into "k=v,k2=v2" with commas escaped. */
+/* Render a dict (flattened first) back into "k=v,k2=v2" with commas escaped. */
 char *opts_to_string(const QDict *dict);
 
 #endif

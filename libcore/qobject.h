@@ -69,13 +69,19 @@ QObject *qdict_value_at(const QDict *dict, size_t index);
 const char *qdict_get_str(const QDict *dict, const char *key);
 QDict *qdict_get_dict(const QDict *dict, const char *key);
 QList *qdict_get_list(const QDict *dict, const char *key);
+/* True and *v set when key holds an integer that fits / a bool. */
+bool qdict_get_try_int(const QDict *dict, const char *key, int64_t *v);
+bool qdict_get_try_bool(const QDict *dict, const char *key, bool *v);
 
 /*
  * Option dicts: "file.filename=x" flat keys <-> {"file": {"filename": "x"}}.
  * qdict_extract_prefix moves every "prefix.rest" key into a new dict as "rest".
  */
-QDict *qdict_extract_prefix(QDict *dict, const char *prefix);
-/* Turn nested dicts into dotted flat keys (lists become key.0, key.1 ...). */
+QDict *qdict_extract_prefix(QDict *dict, const char *prefix);  /* new dict, maybe empty */
+/*
+ * Turn nested dicts into dotted flat keys in place (lists become key.0,
+ * key.1 ...; empty dicts and lists stay as values). Order follows the nesting.
+ */
 void qdict_flatten(QDict *dict);
 
 #endif

@@ -1,1 +1,2 @@
 # man/: one page per installed program.
+dist_man_MANS += man/qemu-ga.8

@@ -1,1 +1,44 @@
-# tests/fuzz: libFuzzer targets (./configure --enable-fuzzers CC=clang).
+# tests/fuzz: libFuzzer targets (./configure --enable-fuzzers CC=clang; scripts/fuzz.sh).
+#
+# To add a target: write tests/fuzz/fuzz-NAME.c defining LLVMFuzzerTestOneInput,
+# add it to FUZZ_TARGETS with the four per-target lines below, and commit a few
+# small seeds in tests/fuzz/corpus/fuzz-NAME/. scripts/fuzz.sh runs every target
+# listed in FUZZ_TARGETS.
+EXTRA_DIST += tests/fuzz/corpus
+
+FUZZ_TARGETS =
+if ENABLE_FUZZERS
+FUZZ_COMPILE_FLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_LINK_LIBS = libcore/libcore.la $(GLIB_LIBS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz-json
+tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz-json.c
+tests_fuzz_fuzz_json_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_json_LDADD = $(FUZZ_LINK_LIBS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz-opts
+tests_fuzz_fuzz_opts_SOURCES = tests/fuzz/fuzz-opts.c
+tests_fuzz_fuzz_opts_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_opts_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_opts_LDADD = $(FUZZ_LINK_LIBS)
+
+noinst_PROGRAMS += $(FUZZ_TARGETS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-json.c tests/fuzz/fuzz-opts.c
+
+# scripts/fuzz.sh asks for the list (empty unless configured with --enable-fuzzers).
+fuzz-targets:
+	@echo $(FUZZ_TARGETS)
+.PHONY: fuzz-targets
+
+# The guest agent's request path: JSON stream -> QMP dispatch -> agent commands.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-qga
+tests_fuzz_fuzz_qga_SOURCES = tests/fuzz/fuzz-qga.c $(QGA_CORE_SOURCES)
+tests_fuzz_fuzz_qga_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_qga_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_qga_LDADD = $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-qga.c

@@ -4,3 +4,40 @@ UNIT_LDADD = libcore/libcore.la $(GLIB_LIBS)
 check_PROGRAMS += tests/unit/test-error
 tests_unit_test_error_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-error
+
+check_PROGRAMS += tests/unit/test-qobject
+tests_unit_test_qobject_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-qobject
+
+check_PROGRAMS += tests/unit/test-json
+tests_unit_test_json_LDADD = $(UNIT_LDADD)
+tests_unit_test_json_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus"'
+TESTS += tests/unit/test-json
+
+check_PROGRAMS += tests/unit/test-cutils
+tests_unit_test_cutils_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-cutils
+
+check_PROGRAMS += tests/unit/test-opts
+tests_unit_test_opts_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-opts
+
+check_PROGRAMS += tests/unit/test-qmp-dispatch
+tests_unit_test_qmp_dispatch_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-qmp-dispatch
+
+check_PROGRAMS += tests/unit/test-object
+tests_unit_test_object_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-object
+
+check_PROGRAMS += tests/unit/test-main-loop
+tests_unit_test_main_loop_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-main-loop
+
+check_PROGRAMS += tests/unit/test-block
+tests_unit_test_block_LDADD = $(UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-block
+
+check_PROGRAMS += tests/unit/test-block-chain
+tests_unit_test_block_chain_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-block-chain
