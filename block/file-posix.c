@@ -672,12 +672,12 @@ static int device_create_op(const char *filename, QDict *opts, Error **errp)
 }
 
 static const CreateOptDesc file_create_opts[] = {
-    { "extent_size_hint", OPT_SIZE, "Extent size hint for the image file, 0 to disable",
+    { "extent_size_hint", OPT_SIZE, "Filesystem extent size hint for the file (0: none)",
       NULL },
-    { "nocow", OPT_BOOL, "Turn off copy-on-write (valid only on btrfs)", NULL },
+    { "nocow", OPT_BOOL, "Disable copy-on-write of the file (btrfs)", NULL },
     { "preallocation", OPT_STRING,
-      "Preallocation mode (allowed values: off, falloc, full)", NULL },
-    { "size", OPT_SIZE, "Virtual disk size", NULL },
+      "Space to reserve up front: off, falloc or full", NULL },
+    { "size", OPT_SIZE, "Size of the disk the guest sees", NULL },
     { NULL, 0, NULL, NULL },
 };
 

@@ -229,8 +229,8 @@ static int raw_measure(QDict *opts, BlockDriverState *in_bs, BlockMeasureInfo *i
 
 static const CreateOptDesc raw_create_opts[] = {
     { "preallocation", OPT_STRING,
-      "Preallocation mode (allowed values: off, falloc, full)", NULL },
-    { "size", OPT_SIZE, "Virtual disk size", NULL },
+      "Space to reserve up front: off, falloc or full", NULL },
+    { "size", OPT_SIZE, "Size of the disk the guest sees", NULL },
     { NULL, 0, NULL, NULL },
 };
 

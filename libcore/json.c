@@ -649,9 +649,8 @@ static void emit_list(GString *out, const QObject *list, bool pretty, int indent
         emit_newline(out, pretty, indent + 1);
         emit_value(out, qlist_get(list, i), pretty, indent + 1);
     }
-    if (n) {
-        emit_newline(out, pretty, indent);
-    }
+    /* QEMU's pretty form closes on its own line even when empty: "[\n    ]". */
+    emit_newline(out, pretty, indent);
     g_string_append_c(out, ']');
 }
 
@@ -669,9 +668,7 @@ static void emit_dict(GString *out, const QObject *dict, bool pretty, int indent
         g_string_append(out, ": ");
         emit_value(out, qdict_value_at(dict, i), pretty, indent + 1);
     }
-    if (n) {
-        emit_newline(out, pretty, indent);
-    }
+    emit_newline(out, pretty, indent);
     g_string_append_c(out, '}');
 }
 

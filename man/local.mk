@@ -1,2 +1,3 @@
 # man/: one page per installed program.
 dist_man_MANS += man/qemu-ga.8
+dist_man_MANS += man/qemu-img.1

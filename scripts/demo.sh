@@ -1,18 +1,44 @@
 #!/bin/sh
-# A short demonstration of the main jobs, run with the programs just built in build/.
+# A short demonstration of the main jobs with the programs built in build/ (or $BUILD):
+# images made, filled, converted, inspected and checked; the guest agent answering.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
-img=$top/build/img-tool/qemu-img
+build=${BUILD:-$top/build}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-run() { echo "\$ $*" | sed "s|$top/build/img-tool/||; s|$work/||g"; "$@"; }
+trap 'kill $ga 2>/dev/null; rm -rf "$work"' EXIT
+PATH=$build/img-tool:$build/qga:$PATH
 cd "$work"
-run "$img" create -f qcow2 disk.qcow2 64M
-run "$img" dd if=/dev/urandom of=disk.raw bs=1M count=0 2>/dev/null || true
-head -c 4M /dev/urandom > data.bin
-run "$img" convert -f raw -O qcow2 data.bin data.qcow2
-run "$img" info data.qcow2
-run "$img" check data.qcow2
-run "$img" convert -c -O qcow2 data.qcow2 small.qcow2
-run "$img" compare data.bin small.qcow2
-run "$img" map --output=json data.qcow2
+run() { echo "\$ $*"; "$@"; echo; }
+
+head -c 3M /dev/urandom > data.raw
+truncate -s 64M data.raw                          # 3 MiB of data, then a hole
+run qemu-img create -f qcow2 empty.qcow2 1G
+run qemu-img convert -p -f raw -O qcow2 data.raw disk.qcow2
+run qemu-img info disk.qcow2
+run qemu-img check disk.qcow2
+run qemu-img convert -c -O qcow2 -o compression_type=zstd disk.qcow2 small.qcow2
+run qemu-img compare data.raw small.qcow2
+run qemu-img create -f qcow2 -b disk.qcow2 -F qcow2 overlay.qcow2
+run qemu-img snapshot -c first overlay.qcow2
+run qemu-img snapshot -l overlay.qcow2
+run qemu-img map --output=json disk.qcow2
+run qemu-img measure -O qcow2 data.raw
+
+echo "\$ qemu-ga -m unix-listen -p ga.sock &   # then guest-sync and guest-info over the socket"
+qemu-ga -m unix-listen -p "$work/ga.sock" -t "$work" &
+ga=$!
+python3 - "$work/ga.sock" <<'PY'
+import json, socket, sys, time
+for _ in range(100):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
+    except OSError:
+        time.sleep(0.05)
+f = s.makefile("rw")
+for req in ({"execute": "guest-sync", "arguments": {"id": 42}}, {"execute": "guest-info"}):
+    f.write(json.dumps(req) + "\n"); f.flush()
+    reply = json.loads(f.readline())["return"]
+    if isinstance(reply, dict):
+        reply = {"version": reply["version"], "commands": len(reply["supported_commands"])}
+    print(json.dumps(req["execute"]), "->", json.dumps(reply))
+PY

@@ -20,9 +20,21 @@ for variant in build build-sanitize; do
         tail -n 40 "$top/$variant/check.out"
     fi
 done
+# Each libFuzzer target runs briefly on its seeds plus what it finds; one result each.
+echo "== fuzz (${FUZZ_SECONDS:-10}s per target)"
+fuzz_status=0
+"$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-10}" >"$top/fuzz.out" 2>&1 || fuzz_status=1
+fuzz_ok=$(grep -c '^stat::number_of_executed_units' "$top/fuzz.out" || true)
+fuzz_fail=$(grep -c 'FAILED\|build failed' "$top/fuzz.out" || true)
+# A failure before any target ran (no clang, configure error) still counts as one.
+[ "$fuzz_status" -ne 0 ] && [ "$fuzz_fail" -eq 0 ] && fuzz_fail=1
+[ "$fuzz_status" -ne 0 ] && { status=1; cat "$top/fuzz.out"; }
+
 # Every TAP line counts once; skips are reported, never counted as passes.
 find "$top/build" "$top/build-sanitize" -name '*.trs' -exec cat {} + |
-    awk '/^:test-result: (PASS|XFAIL)/ {p++} /^:test-result: (FAIL|XPASS|ERROR)/ {f++}
+    awk -v fp="$fuzz_ok" -v ff="$fuzz_fail" '
+         /^:test-result: (PASS|XFAIL)/ {p++} /^:test-result: (FAIL|XPASS|ERROR)/ {f++}
          /^:test-result: SKIP/ {s++}
-         END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' || status=1
+         END { p += fp; f += ff
+               printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' || status=1
 exit $status

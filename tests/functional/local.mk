@@ -7,3 +7,27 @@ TESTS += tests/functional/qga-protocol.sh tests/functional/qga-commands.sh \
 EXTRA_DIST += tests/functional/qga-common.sh tests/functional/qga-protocol.sh \
 	tests/functional/qga-commands.sh tests/functional/qga-files.sh \
 	tests/functional/qga-options.sh
+
+# qemu-img: options and create/info, convert/compare, the other commands, crash safety
+# (img-lib.sh is a sourced helper).
+TESTS += tests/functional/img-basic.sh tests/functional/img-convert.sh \
+	tests/functional/img-ops.sh tests/functional/img-crash.sh
+EXTRA_DIST += tests/functional/img-lib.sh tests/functional/img-basic.sh \
+	tests/functional/img-convert.sh tests/functional/img-ops.sh \
+	tests/functional/img-crash.sh
+
+# qcow2 maintenance (qcow2m): check/repair, snapshots, measure, amend, each
+# against Debian's qemu-img (qcow2-maint-lib.sh and qcow2-poke.py are helpers).
+TESTS += tests/functional/qcow2-maint-check.sh tests/functional/qcow2-maint-snapshot.sh \
+	tests/functional/qcow2-maint-measure.sh tests/functional/qcow2-maint-amend.sh
+EXTRA_DIST += tests/functional/qcow2-maint-lib.sh tests/functional/qcow2-poke.py \
+	tests/functional/qcow2-maint-check.sh tests/functional/qcow2-maint-snapshot.sh \
+	tests/functional/qcow2-maint-measure.sh tests/functional/qcow2-maint-amend.sh
+
+# qcow2 driver core (qcow2): create/convert/info/map against Debian's qemu-img.
+TESTS += tests/functional/qcow2-basic.sh
+EXTRA_DIST += tests/functional/qcow2-basic.sh
+
+# make install with DESTDIR.
+TESTS += tests/functional/install.sh
+EXTRA_DIST += tests/functional/install.sh

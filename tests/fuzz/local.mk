@@ -42,3 +42,13 @@ tests_fuzz_fuzz_qga_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_qga_LDADD = $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-qga.c
+
+# The qcow2 driver: arbitrary bytes opened as an image, read and written.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-qcow2
+tests_fuzz_fuzz_qcow2_SOURCES = tests/fuzz/fuzz-qcow2.c
+tests_fuzz_fuzz_qcow2_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_qcow2_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_qcow2_LDADD = $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-qcow2.c

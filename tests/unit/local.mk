@@ -41,3 +41,11 @@ TESTS += tests/unit/test-block
 check_PROGRAMS += tests/unit/test-block-chain
 tests_unit_test_block_chain_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-block-chain
+
+check_PROGRAMS += tests/unit/test-qcow2
+tests_unit_test_qcow2_LDADD = $(UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-qcow2
+
+check_PROGRAMS += tests/unit/test-qcow2-maint
+tests_unit_test_qcow2_maint_LDADD = $(UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-qcow2-maint

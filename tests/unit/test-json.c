@@ -261,8 +261,10 @@ static void test_emit_pretty(void)
         "        },\n"
         "        2\n"
         "    ],\n"
-        "    \"empty-list\": [],\n"
-        "    \"empty\": {}\n"
+        "    \"empty-list\": [\n"
+        "    ],\n"
+        "    \"empty\": {\n"
+        "    }\n"
         "}");
     g_free(out);
     qobject_unref(o);

@@ -1,0 +1,2 @@
+# tests/bench: benchmark scripts (ours against Debian's tools, same run; never in make check).
+EXTRA_DIST += tests/bench/img-bench.sh
