@@ -488,6 +488,25 @@ int bdrv_snapshot_delete(BlockDriverState *bs, const char *id, const char *name,
     return bs->drv->snapshot_delete(bs, id, name, errp);
 }
 
+int bdrv_snapshot_load_tmp(BlockDriverState *bs, const char *id, const char *name,
+                           Error **errp)
+{
+    if (!bs->drv || !bs->drv->snapshot_load_tmp) {
+        error_setf(errp, "Block format '%s' does not support internal snapshots",
+                   bs->drv ? bs->drv->format_name : "none");
+        return -ENOTSUP;
+    }
+    if (!bs->read_only) {
+        error_setf(errp, "Device is not readonly");
+        return -EINVAL;
+    }
+    if (!id && !name) {
+        error_setf(errp, "A snapshot id or name is needed");
+        return -EINVAL;
+    }
+    return bs->drv->snapshot_load_tmp(bs, id, name, errp);
+}
+
 int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res, int fix)
 {
     memset(res, 0, sizeof(*res));

@@ -181,6 +181,13 @@ int bdrv_snapshot_list(BlockDriverState *bs, SnapshotInfo **list);
 int bdrv_snapshot_create(BlockDriverState *bs, SnapshotInfo *sn, Error **errp);
 int bdrv_snapshot_goto(BlockDriverState *bs, const char *name_or_id, Error **errp);
 int bdrv_snapshot_delete(BlockDriverState *bs, const char *id, const char *name, Error **errp);
+/*
+ * Show an internal snapshot instead of the active image, on a read-only node and
+ * for as long as it stays open (qemu-img convert -l, measure -l). id and name may
+ * each be NULL; when both are given both must match.
+ */
+int bdrv_snapshot_load_tmp(BlockDriverState *bs, const char *id, const char *name,
+                           Error **errp);
 
 /* Consistency check (qemu-img check). */
 enum { BDRV_FIX_LEAKS = 1, BDRV_FIX_ERRORS = 2 };

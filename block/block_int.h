@@ -63,6 +63,9 @@ struct BlockDriver {
     int (*snapshot_goto)(BlockDriverState *bs, const char *name_or_id, Error **errp);
     int (*snapshot_delete)(BlockDriverState *bs, const char *id, const char *name,
                            Error **errp);
+    /* Read-only nodes only: reads see the snapshot until the node is closed. */
+    int (*snapshot_load_tmp)(BlockDriverState *bs, const char *id, const char *name,
+                             Error **errp);
 
     int (*check)(BlockDriverState *bs, BdrvCheckResult *res, int fix);
     int (*amend)(BlockDriverState *bs, QDict *opts, bool force, Error **errp);

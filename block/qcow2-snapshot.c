@@ -780,6 +780,47 @@ out:
     return ret;
 }
 
+/*
+ * Swap the snapshot's L1 table in as the active one, in memory only: the node is
+ * read-only, so nothing is written and the active image is back at the next open.
+ * L2 tables are cached by their offset, so cached ones stay valid, and guest
+ * offsets past the snapshot's L1 table read as unallocated.
+ */
+int qcow2_snapshot_load_tmp(BlockDriverState *bs, const char *id, const char *name,
+                            Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t *l1 = NULL;
+    int idx, ret;
+
+    pthread_mutex_lock(&s->lock);
+    idx = find_by_id_and_name(s, id, name);
+    if (idx < 0) {
+        error_setf(errp, "Can't find snapshot");
+        ret = -ENOENT;
+        goto out;
+    }
+    const Qcow2Snapshot *sn = &s->snapshots[idx];
+    ret = qcow2m_validate_table(s, sn->l1_table_offset, sn->l1_size, 8,
+                                (uint64_t)QCOW2_MAX_L1_SIZE * 8, "Snapshot L1 table", errp);
+    if (ret < 0) {
+        goto out;
+    }
+    ret = read_l1(bs, sn->l1_table_offset, sn->l1_size, &l1);
+    if (ret < 0) {
+        error_setf_errno(errp, ret, "Failed to load snapshot");
+        goto out;
+    }
+    g_free(s->l1_table);
+    s->l1_table = l1;
+    s->l1_size = sn->l1_size;
+    s->l1_table_offset = sn->l1_table_offset;
+    /* The node keeps its current size, as QEMU's does. */
+out:
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
 static int snapshot_delete_locked(BlockDriverState *bs, const char *id, const char *name,
                                   Error **errp)
 {

@@ -459,6 +459,8 @@ void qcow2_free_snapshots(BlockDriverState *bs);
 int qcow2_snapshot_list(BlockDriverState *bs, SnapshotInfo **list);
 int qcow2_snapshot_create(BlockDriverState *bs, SnapshotInfo *sn, Error **errp);
 int qcow2_snapshot_goto(BlockDriverState *bs, const char *name_or_id, Error **errp);
+int qcow2_snapshot_load_tmp(BlockDriverState *bs, const char *id, const char *name,
+                            Error **errp);
 int qcow2_snapshot_delete(BlockDriverState *bs, const char *id, const char *name,
                           Error **errp);
 int qcow2_amend(BlockDriverState *bs, QDict *opts, bool force, Error **errp);

@@ -520,10 +520,8 @@ static bool check_convert_args(ConvertArgs *a, int nfiles)
     if (a->quiet) {
         a->progress = false;
     }
-    if (a->snapshot) {
-        error_report("convert -l/-s: reading an internal snapshot without applying it is "
-                     "not supported by this build; apply it with 'qemu-img snapshot -a' "
-                     "on a copy");
+    if (a->snapshot && nfiles > 2) {
+        error_report("No support for concatenating multiple snapshot");
         return false;
     }
     if (a->target_is_zero && !a->no_create) {
@@ -621,6 +619,10 @@ static int open_sources(ConvertArgs *a, char **files, int n, Convert *c)
             return 1;
         }
         c->src[c->nsrc].bs = bs;
+        if (a->snapshot && !img_load_snapshot(bs, a->snapshot)) {
+            c->nsrc++;
+            return 1;
+        }
         int64_t len = bdrv_getlength(bs);
         if (len < 0) {
             error_report("Could not get size of %s: %s", files[i], g_strerror((int)-len));

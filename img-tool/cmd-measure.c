@@ -52,11 +52,6 @@ static int do_measure(MeasureArgs *a, const char *filename)
         img_print_create_help(drv);
         return 0;
     }
-    if (a->snapshot) {
-        error_report("measure -l: reading an internal snapshot without applying it is not "
-                     "supported by this build");
-        return 1;
-    }
     QDict *opts = img_parse_create_opts(drv, a->options, NULL);
     if (!opts) {
         return 1;
@@ -71,7 +66,7 @@ static int do_measure(MeasureArgs *a, const char *filename)
         qdict_put(opts, "size", qstring_take(g_strdup_printf("%" PRIu64, sz)));
     } else {
         in = img_open(filename, &a->o);
-        if (!in) {
+        if (!in || (a->snapshot && !img_load_snapshot(in, a->snapshot))) {
             goto out;
         }
     }

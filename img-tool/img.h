@@ -50,6 +50,13 @@ bool img_parse_cache(const char *mode, int *flags);
  */
 bool img_object_opt(const char *optarg, int *stop_rc);
 
+/*
+ * -l/-s: show an internal snapshot of a read-only source instead of its active
+ * image. param is "snapshot.id=ID,snapshot.name=NAME" (either or both) or a bare
+ * id or name (tried as an id first). False after reporting the error.
+ */
+bool img_load_snapshot(BlockDriverState *bs, const char *param);
+
 typedef struct ImgOpenOpts {
     const char *fmt;        /* -f, may be NULL (probe) */
     bool image_opts;        /* filename is a key=value option string */

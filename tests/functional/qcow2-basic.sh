@@ -139,4 +139,39 @@ fi
 check_eq "map of a metadata-preallocated image (json)" "$("$R" map --output=json pm.qcow2)" \
     "$("$Q" map --output=json pm.qcow2)"
 
+# convert -l/-s and measure -l read an internal snapshot without changing the image;
+# the output keeps the image's current size, as QEMU's does.
+if [ -x /usr/bin/qemu-io ]; then
+    rm -f sp.qcow2
+    "$R" create -q -f qcow2 sp.qcow2 4M
+    /usr/bin/qemu-io -c "write -P 0x11 0 2M" sp.qcow2 >/dev/null
+    "$R" snapshot -c one sp.qcow2
+    "$R" resize -q sp.qcow2 8M
+    /usr/bin/qemu-io -c "write -P 0x22 1M 6M" sp.qcow2 >/dev/null
+    "$R" snapshot -c two sp.qcow2
+    /usr/bin/qemu-io -c "write -P 0x33 0 8M" sp.qcow2 >/dev/null
+    before=$(md5sum < sp.qcow2)
+    for p in one 1 snapshot.name=one snapshot.id=2 snapshot.id=1,snapshot.name=one; do
+        rm -f ours.raw ref.raw
+        "$Q" convert -l "$p" -O raw sp.qcow2 ours.raw
+        "$R" convert -l "$p" -O raw sp.qcow2 ref.raw
+        check "convert -l $p equals QEMU's" cmp ours.raw ref.raw
+    done
+    "$Q" convert -s two -O qcow2 sp.qcow2 s.qcow2
+    "$R" convert -l two -O raw sp.qcow2 ref.raw
+    check "convert -s two equals -l two" "$R" compare s.qcow2 ref.raw
+    check_eq "measure -l like QEMU" "$("$R" measure -O qcow2 -l one sp.qcow2)" \
+        "$("$Q" measure -O qcow2 -l one sp.qcow2)"
+    check_eq "the source is not changed" "$before" "$(md5sum < sp.qcow2)"
+    check_eq "unknown snapshot" "qemu-img: Failed to load snapshot: Can't find snapshot" \
+        "$("$Q" convert -l nope -O raw sp.qcow2 x.raw 2>&1)"
+    check_eq "id and name must both match" "qemu-img: Failed to load snapshot: Can't find snapshot" \
+        "$("$Q" convert -l snapshot.id=1,snapshot.name=two -O raw sp.qcow2 x.raw 2>&1)"
+    check_eq "one snapshot source only" "qemu-img: No support for concatenating multiple snapshot" \
+        "$("$Q" convert -l one -O raw sp.qcow2 sp.qcow2 x.raw 2>&1)"
+    check_fails "bad snapshot parameter" "$Q" convert -l snapshot.id=1,bogus=2 -O raw sp.qcow2 x.raw
+else
+    skip "qemu-io missing (convert -l)"
+fi
+
 done_testing
