@@ -1,0 +1,1 @@
+# libtcg/: the dynamic binary translator (libtcg.la, shared).
