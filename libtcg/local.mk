@@ -1,1 +1,11 @@
-# libtcg/: the dynamic binary translator (libtcg.la, shared).
+# libtcg/: the dynamic binary translator (libtcg.la, shared). docs/tcg-ir.md is its spec.
+lib_LTLIBRARIES += libtcg/libtcg.la
+libtcg_libtcg_la_SOURCES = \
+	libtcg/tcg.c libtcg/tcg.h libtcg/tcg-opc.h libtcg/tcg-internal.h \
+	libtcg/tcg-op.c \
+	libtcg/tcg-dump.c \
+	libtcg/tcg-eval.c libtcg/tcg-eval.h \
+	libtcg/tcg-optimize.c \
+	libtcg/tcg-interp.c libtcg/tcg-interp.h
+libtcg_libtcg_la_LIBADD = libcore/libcore.la $(GLIB_LIBS)
+libtcg_libtcg_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0

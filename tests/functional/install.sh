@@ -10,6 +10,7 @@ for f in bin/qemu-img bin/qemu-ga share/man/man1/qemu-img.1 share/man/man8/qemu-
     check "installed $f" test -s "$root/$f"
 done
 check "installed libcore shared library" sh -c "ls '$root'/lib/libcore.so.* >/dev/null"
+check "installed libtcg shared library" sh -c "ls '$root'/lib/libtcg.so.* >/dev/null"
 check_eq "installed qemu-img runs" "0" \
     "$(LD_LIBRARY_PATH=$root/lib "$root/bin/qemu-img" --version >/dev/null 2>&1; echo $?)"
 check_eq "installed qemu-ga runs" "0" \

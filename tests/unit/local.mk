@@ -49,3 +49,19 @@ TESTS += tests/unit/test-qcow2
 check_PROGRAMS += tests/unit/test-qcow2-maint
 tests_unit_test_qcow2_maint_LDADD = $(UNIT_LDADD) -lpthread
 TESTS += tests/unit/test-qcow2-maint
+
+# libtcg: the IR rules of docs/tcg-ir.md through the reference interpreter.
+TCG_UNIT_LDADD = libtcg/libtcg.la $(UNIT_LDADD)
+EXTRA_DIST += tests/unit/test-tcg-util.h
+check_PROGRAMS += tests/unit/test-tcg-ir
+tests_unit_test_tcg_ir_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-ir
+check_PROGRAMS += tests/unit/test-tcg-mem
+tests_unit_test_tcg_mem_LDADD = $(TCG_UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-tcg-mem
+check_PROGRAMS += tests/unit/test-tcg-ctl
+tests_unit_test_tcg_ctl_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-ctl
+check_PROGRAMS += tests/unit/test-tcg-opt
+tests_unit_test_tcg_opt_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-opt
