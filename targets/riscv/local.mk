@@ -1,0 +1,1 @@
+# targets/riscv/: the RISC-V guest: CPU state, decoder -> IR, helpers.
