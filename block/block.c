@@ -62,8 +62,16 @@ const char **bdrv_format_names(size_t *count)
         names[i] = drivers[i]->format_name;
     }
     qsort(names, n_drivers, sizeof(*names), cmp_str);
+    /* Several drivers share a format name (nbd, nbd+tcp, nbd+unix): list it once. */
+    size_t n = 0;
+    for (int i = 0; i < n_drivers; i++) {
+        if (n == 0 || strcmp(names[n - 1], names[i]) != 0) {
+            names[n++] = names[i];
+        }
+    }
+    names[n] = NULL;
     if (count) {
-        *count = n_drivers;
+        *count = n;
     }
     return names;
 }
@@ -410,6 +418,11 @@ bool bdrv_supports_compressed(const BlockDriver *drv)
 }
 
 /* ---- image-level operations ---- */
+
+bool bdrv_has_zero_init(BlockDriverState *bs)
+{
+    return bs && bs->drv && bs->drv->has_zero_init && bs->drv->has_zero_init(bs);
+}
 
 int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {

@@ -161,6 +161,11 @@ typedef struct BlockDriverInfo {
 } BlockDriverInfo;
 int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi);
 /*
+ * True when a node just created reads as zeroes everywhere (a new file; not a
+ * block device or an NBD export), so that copying into it may skip zeroes.
+ */
+bool bdrv_has_zero_init(BlockDriverState *bs);
+/*
  * Format-specific info as qemu-img info --output=json prints it under
  * "format-specific": {"type": "qcow2", "data": {...}}; NULL when none.
  */

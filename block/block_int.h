@@ -56,6 +56,8 @@ struct BlockDriver {
     int (*block_status)(BlockDriverState *bs, int64_t offset, int64_t bytes,
                         int64_t *pnum, int64_t *map, BlockDriverState **file);
     int (*get_info)(BlockDriverState *bs, BlockDriverInfo *bdi);
+    /* Whether a freshly created node reads as zeroes everywhere; NULL means no. */
+    bool (*has_zero_init)(BlockDriverState *bs);
     QDict *(*get_specific_info)(BlockDriverState *bs, Error **errp);
 
     int (*snapshot_list)(BlockDriverState *bs, SnapshotInfo **list);

@@ -331,6 +331,20 @@ static int64_t file_getlength(BlockDriverState *bs)
     return end < 0 ? -errno : end;
 }
 
+/* Files have no format metadata; answering at all is what lets raw report it. */
+static int file_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    (void)bs;
+    memset(bdi, 0, sizeof(*bdi));
+    return 0;
+}
+
+static bool file_has_zero_init(BlockDriverState *bs)
+{
+    FileState *s = bs->opaque;
+    return !s->is_device;
+}
+
 static int64_t file_allocated_size(BlockDriverState *bs)
 {
     FileState *s = bs->opaque;
@@ -698,6 +712,8 @@ static const BlockDriver bdrv_file = {
     .truncate = file_truncate,
     .getlength = file_getlength,
     .get_allocated_file_size = file_allocated_size,
+    .get_info = file_get_info,
+    .has_zero_init = file_has_zero_init,
     .block_status = file_block_status,
 };
 
@@ -718,6 +734,8 @@ static const BlockDriver bdrv_host_device = {
     .truncate = file_truncate,
     .getlength = file_getlength,
     .get_allocated_file_size = file_allocated_size,
+    .get_info = file_get_info,
+    .has_zero_init = file_has_zero_init,
     .block_status = file_block_status,
 };
 

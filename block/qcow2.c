@@ -860,6 +860,16 @@ static int qcow2_probe(const uint8_t *buf, int len, const char *filename)
 
 /* ---- Information ---- */
 
+/* New clusters read as zeroes, except through a raw external data file that had data. */
+static bool qcow2_has_zero_init(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    if (qcow2_has_data_file(s) && (s->autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW)) {
+        return bdrv_has_zero_init(s->data_file);
+    }
+    return true;
+}
+
 static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -1088,6 +1098,7 @@ static BlockDriver bdrv_qcow2 = {
     .block_status = qcow2_block_status,
     .get_allocated_file_size = qcow2_get_allocated_file_size,
     .get_info = qcow2_get_info,
+    .has_zero_init = qcow2_has_zero_init,
     .get_specific_info = qcow2_get_specific_info,
     .snapshot_list = qcow2_snapshot_list,
     .snapshot_create = qcow2_snapshot_create,

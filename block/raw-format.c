@@ -159,10 +159,15 @@ static int raw_truncate(BlockDriverState *bs, int64_t size, bool exact,
     return ret;
 }
 
+/* raw has no metadata of its own: whatever its file child knows (nothing, for nbd). */
 static int raw_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
-    memset(bdi, 0, sizeof(*bdi));
-    return 0;
+    return bdrv_get_info(bs->file, bdi);
+}
+
+static bool raw_has_zero_init(BlockDriverState *bs)
+{
+    return bdrv_has_zero_init(bs->file);
 }
 
 static bool raw_create_params(QDict *opts, uint64_t *size, PreallocMode *prealloc,
@@ -249,6 +254,7 @@ static const BlockDriver bdrv_raw = {
     .getlength = raw_getlength,
     .block_status = raw_block_status,
     .get_info = raw_get_info,
+    .has_zero_init = raw_has_zero_init,
     .measure = raw_measure,
 };
 

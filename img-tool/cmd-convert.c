@@ -670,7 +670,9 @@ static void setup_convert(ConvertArgs *a, Convert *c, int *nworkers)
     c->min_sparse = a->min_sparse;
     c->rate = a->rate;
     c->top_only = a->backing != NULL;
-    c->zero_init = a->no_create ? a->target_is_zero : !a->backing;
+    /* A new target reads as zeroes only if its driver says so (not NBD, not devices). */
+    c->zero_init = a->no_create ? a->target_is_zero
+                                : !a->backing && bdrv_has_zero_init(c->target);
     c->cluster = BDRV_SECTOR_SIZE;
     c->chunk = CONVERT_CHUNK;
     if (a->compress) {
