@@ -27,6 +27,7 @@ static const TypeInfo user_creatable_type_info = {
     .parent = TYPE_OBJECT,
     .instance_size = sizeof(Object),
     .help = "objects that --object and object-add can create",
+    .abstract = true,
 };
 
 /* Called with registry_lock held. */
@@ -255,9 +256,9 @@ static const TypeInfo *user_type_lookup(const QDict *props, Error **errp)
         return NULL;
     }
     const TypeInfo *type = type_lookup(typename);
-    if (!type || !type_is_a(type, TYPE_USER_CREATABLE) ||
-        !strcmp(typename, TYPE_USER_CREATABLE)) {
-        error_setf(errp, "invalid object type: %s", typename);
+    /* QEMU's wording: the type is checked against the list of creatable ones. */
+    if (!type || !type_is_a(type, TYPE_USER_CREATABLE) || type->abstract) {
+        error_setf(errp, "Parameter 'qom-type' does not accept value '%s'", typename);
         return NULL;
     }
     return type;
@@ -397,7 +398,7 @@ static void print_type_help(const TypeInfo *type)
 void user_object_print_help(const char *typename)
 {
     const TypeInfo *type = typename ? type_lookup(typename) : NULL;
-    if (type && type_is_a(type, TYPE_USER_CREATABLE) && strcmp(typename, TYPE_USER_CREATABLE)) {
+    if (type && type_is_a(type, TYPE_USER_CREATABLE) && !type->abstract) {
         print_type_help(type);
         return;
     }
@@ -405,7 +406,7 @@ void user_object_print_help(const char *typename)
     const TypeInfo **list = type_list(TYPE_USER_CREATABLE, &n);
     printf("List of user creatable objects:\n");
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(list[i]->name, TYPE_USER_CREATABLE)) {
+        if (!list[i]->abstract) {
             printf("  %s\n", list[i]->name);
         }
     }

@@ -42,6 +42,7 @@ struct TypeInfo {
     bool (*complete)(Object *obj, Error **errp);
     void (*finalize)(Object *obj);
     const char *help;
+    bool abstract;                   /* only a parent: never instantiated or listed */
 };
 
 /* The root type, and the parent of every type --object / object-add may create. */

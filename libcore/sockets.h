@@ -23,6 +23,8 @@ typedef struct SocketAddress {
     char *port;        /* inet: number or service name */
     bool ipv4_only;    /* inet: ipv4=on,ipv6=off */
     bool ipv6_only;
+    bool numeric;      /* inet: numeric=on, host is a literal (no DNS) */
+    bool keep_alive;   /* inet: keep-alive=on, SO_KEEPALIVE on connect */
     char *path;        /* unix */
     bool abstract;     /* unix: Linux abstract namespace (path without the NUL) */
     int fd;            /* fd: an open socket (connected or listening) */
@@ -37,7 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SocketAddress, socket_address_free)
 
 /*
  * From the -blockdev style dict: "type" (inet|unix|fd), "host", "port", "path",
- * "str" (fd), "ipv4"/"ipv6", "abstract". Consumed keys are removed from d; a
+ * "str" (fd), "ipv4"/"ipv6", "numeric", "keep-alive", "abstract", "tight". Consumed keys are removed from d; a
  * missing or bad field is an error naming it.
  */
 SocketAddress *socket_address_from_qdict(QDict *d, Error **errp);
@@ -52,7 +54,12 @@ char *socket_address_to_string(const SocketAddress *addr);
  * Unix sockets replace a stale socket file at path. SO_REUSEADDR is set.
  */
 int socket_listen(const SocketAddress *addr, int backlog, int **fds, Error **errp);
-/* Connect (trying every resolved address in turn); the fd, or -1 with errp. */
+/*
+ * Connect (trying every resolved address in turn); the fd, or -1 with errp.
+ * For fd addresses, listen and connect check the descriptor (a stream socket,
+ * listening or not as the call needs) and return a close-on-exec duplicate:
+ * addr->fd itself stays open and owned by whoever made the address.
+ */
 int socket_connect(const SocketAddress *addr, Error **errp);
 /* Accept one connection (EINTR retried, TCP_NODELAY on inet); -1 with errp. */
 int socket_accept(int listen_fd, Error **errp);

@@ -31,3 +31,7 @@ EXTRA_DIST += tests/functional/qcow2-basic.sh
 # make install with DESTDIR.
 TESTS += tests/functional/install.sh
 EXTRA_DIST += tests/functional/install.sh
+
+# TLS channels and tls-creds-* objects (driver: tests/unit/tls-echo).
+TESTS += tests/functional/tls-channel.sh
+EXTRA_DIST += tests/functional/tls-channel.sh

@@ -65,3 +65,13 @@ TESTS += tests/unit/test-tcg-ctl
 check_PROGRAMS += tests/unit/test-tcg-opt
 tests_unit_test_tcg_opt_LDADD = $(TCG_UNIT_LDADD)
 TESTS += tests/unit/test-tcg-opt
+
+# Sockets and channels; TLS objects and sessions (tls-echo drives tls-channel.sh).
+check_PROGRAMS += tests/unit/test-sockets
+tests_unit_test_sockets_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-sockets
+check_PROGRAMS += tests/unit/tls-echo
+tests_unit_tls_echo_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/test-tls
+tests_unit_test_tls_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-tls
