@@ -75,3 +75,13 @@ tests_unit_tls_echo_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/unit/test-tls
 tests_unit_test_tls_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-tls
+
+# targets/riscv: the RISC-V front end through the reference interpreter.
+RISCV_UNIT_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(UNIT_LDADD) -lm
+EXTRA_DIST += tests/unit/test-riscv-util.h
+check_PROGRAMS += tests/unit/test-riscv-int
+tests_unit_test_riscv_int_LDADD = $(RISCV_UNIT_LDADD)
+TESTS += tests/unit/test-riscv-int
+check_PROGRAMS += tests/unit/test-riscv-fp
+tests_unit_test_riscv_fp_LDADD = $(RISCV_UNIT_LDADD)
+TESTS += tests/unit/test-riscv-fp
