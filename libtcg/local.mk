@@ -6,6 +6,9 @@ libtcg_libtcg_la_SOURCES = \
 	libtcg/tcg-dump.c \
 	libtcg/tcg-eval.c libtcg/tcg-eval.h \
 	libtcg/tcg-optimize.c \
-	libtcg/tcg-interp.c libtcg/tcg-interp.h
+	libtcg/tcg-interp.c libtcg/tcg-interp.h \
+	libtcg/tcg-codebuf.c libtcg/tcg-backend.h \
+	libtcg/tcg-target-x86_64.c \
+	libtcg/tcg-opt.h libtcg/tcg-copyprop.c libtcg/tcg-liveness.c
 libtcg_libtcg_la_LIBADD = libcore/libcore.la $(GLIB_LIBS)
 libtcg_libtcg_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0

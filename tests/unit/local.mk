@@ -85,3 +85,12 @@ TESTS += tests/unit/test-riscv-int
 check_PROGRAMS += tests/unit/test-riscv-fp
 tests_unit_test_riscv_fp_LDADD = $(RISCV_UNIT_LDADD)
 TESTS += tests/unit/test-riscv-fp
+
+# libtcg: the optimizer passes and the x86-64 backend, differential against the interpreter.
+EXTRA_DIST += tests/unit/test-tcg-gen.h
+check_PROGRAMS += tests/unit/test-tcg-backend
+tests_unit_test_tcg_backend_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-backend
+check_PROGRAMS += tests/unit/test-tcg-passes
+tests_unit_test_tcg_passes_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-passes
