@@ -26,6 +26,15 @@ typedef struct FileState {
     bool is_device;        /* block or character device: fixed size */
     bool use_lock;
     bool direct;           /* opened with O_DIRECT */
+    /*
+     * The last data run SEEK_DATA/SEEK_HOLE found. On tmpfs each SEEK_HOLE walks
+     * the file to its end, so the NBD server's sparse reads would cost time
+     * quadratic in the file size without it. Writes only turn holes into data,
+     * so the run stays valid until something deallocates or shrinks (gen).
+     */
+    pthread_mutex_t run_lock;
+    int64_t run_start, run_end;   /* empty when equal */
+    uint64_t run_gen;
 } FileState;
 
 static const char *strip_prefix(const char *filename)
@@ -211,6 +220,7 @@ static int file_open(BlockDriverState *bs, QDict *options, int flags, Error **er
     Error *err = NULL;
 
     s->fd = -1;
+    pthread_mutex_init(&s->run_lock, NULL);
     char *name = bdrv_take_str(options, "filename", &err);
     if (err || !name) {
         if (!err) {
@@ -260,6 +270,40 @@ static void file_close(BlockDriverState *bs)
         close(s->fd);         /* releases the OFD locks too */
         s->fd = -1;
     }
+    pthread_mutex_destroy(&s->run_lock);
+}
+
+/* After anything that may create holes: forget the cached data run. */
+static void data_run_forget(FileState *s)
+{
+    pthread_mutex_lock(&s->run_lock);
+    s->run_start = s->run_end = 0;
+    s->run_gen++;
+    pthread_mutex_unlock(&s->run_lock);
+}
+
+/* Remember [start, end) as data unless a deallocation happened since gen was read. */
+static void data_run_store(FileState *s, uint64_t gen, int64_t start, int64_t end)
+{
+    pthread_mutex_lock(&s->run_lock);
+    if (gen == s->run_gen) {
+        s->run_start = start;
+        s->run_end = end;
+    }
+    pthread_mutex_unlock(&s->run_lock);
+}
+
+/* Bytes of data known at offset from the cached run (0: ask the kernel); *gen for a store. */
+static int64_t data_run_lookup(FileState *s, int64_t offset, uint64_t *gen)
+{
+    int64_t n = 0;
+    pthread_mutex_lock(&s->run_lock);
+    if (offset >= s->run_start && offset < s->run_end) {
+        n = s->run_end - offset;
+    }
+    *gen = s->run_gen;
+    pthread_mutex_unlock(&s->run_lock);
+    return n;
 }
 
 /* ---- I/O ---- */
@@ -392,9 +436,8 @@ static int punch_zeroes(FileState *s, int64_t offset, int64_t bytes)
     return 0;
 }
 
-static int file_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes, int flags)
+static int zero_range(FileState *s, int64_t offset, int64_t bytes, int flags)
 {
-    FileState *s = bs->opaque;
     if (flags & BDRV_REQ_MAY_UNMAP) {
         int ret = punch_zeroes(s, offset, bytes);
         if (ret != -ENOTSUP) {
@@ -402,6 +445,14 @@ static int file_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t byte
         }
     }
     return falloc(s->fd, FALLOC_FL_ZERO_RANGE, offset, bytes);
+}
+
+static int file_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes, int flags)
+{
+    FileState *s = bs->opaque;
+    int ret = zero_range(s, offset, bytes, flags);
+    data_run_forget(s);
+    return ret;
 }
 
 static int file_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
@@ -415,7 +466,9 @@ static int file_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
     if (inside <= 0) {
         return 0;
     }
-    return falloc(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, inside);
+    int ret = falloc(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, inside);
+    data_run_forget(s);
+    return ret;
 }
 
 /* Data or hole at offset, by SEEK_DATA/SEEK_HOLE; holes map to zeroes. */
@@ -427,6 +480,12 @@ static int file_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes
     *file = bs;
     *pnum = bytes;
     if (s->is_device) {
+        return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID;
+    }
+    uint64_t gen;
+    int64_t known = data_run_lookup(s, offset, &gen);
+    if (known > 0) {
+        *pnum = MIN(bytes, known);
         return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID;
     }
     off_t data = lseek(s->fd, offset, SEEK_DATA);
@@ -443,6 +502,7 @@ static int file_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes
     off_t hole = lseek(s->fd, offset, SEEK_HOLE);
     if (hole > offset) {
         *pnum = MIN(bytes, (int64_t)hole - offset);
+        data_run_store(s, gen, offset, hole);
     }
     return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID;
 }
@@ -538,6 +598,7 @@ static int file_truncate(BlockDriverState *bs, int64_t size, bool exact,
     if (ret == 0) {
         bs->total_size = size;
     }
+    data_run_forget(s);   /* a shrink followed by growth leaves a hole */
     return ret;
 }
 

@@ -13,3 +13,5 @@ libcore_libcore_la_SOURCES += block/qcow2.h block/qcow2-int.h block/qcow2.c \
 libcore_libcore_la_SOURCES += block/qcow2-maint.h block/qcow2-check.c \
 	block/qcow2-snapshot.c block/qcow2-amend.c block/qcow2-measure.c \
 	block/qcow2-refblocks.c
+# NBD protocol driver (helper nbdclient)
+libcore_libcore_la_SOURCES += block/nbd.c

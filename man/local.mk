@@ -1,3 +1,4 @@
 # man/: one page per installed program.
 dist_man_MANS += man/qemu-ga.8
 dist_man_MANS += man/qemu-img.1
+dist_man_MANS += man/qemu-nbd.8

@@ -1,12 +1,13 @@
 #!/bin/sh
 # A short demonstration of the main jobs with the programs built in build/ (or $BUILD):
-# images made, filled, converted, inspected and checked; the guest agent answering.
+# images made, filled, converted, inspected and checked; an image exported over NBD and
+# read back through the NBD client; the guest agent answering.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 work=$(mktemp -d)
-trap 'kill $ga 2>/dev/null; rm -rf "$work"' EXIT
-PATH=$build/img-tool:$build/qga:$PATH
+trap 'kill $ga $(cat "$work/nbd.pid" 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
+PATH=$build/img-tool:$build/nbd-tool:$build/qga:$PATH
 cd "$work"
 run() { echo "\$ $*"; "$@"; echo; }
 
@@ -23,6 +24,14 @@ run qemu-img snapshot -c first overlay.qcow2
 run qemu-img snapshot -l overlay.qcow2
 run qemu-img map --output=json disk.qcow2
 run qemu-img measure -O qcow2 data.raw
+
+run qemu-nbd --fork --pid-file="$work/nbd.pid" -k "$work/nbd.sock" -t -r -x disk \
+    -D "the demo disk" disk.qcow2
+run qemu-nbd -L -k "$work/nbd.sock"
+run qemu-img map "nbd+unix:///disk?socket=$work/nbd.sock"
+run qemu-img convert -O qcow2 "nbd+unix:///disk?socket=$work/nbd.sock" copy.qcow2
+run qemu-img compare data.raw copy.qcow2
+kill "$(cat "$work/nbd.pid")"
 
 echo "\$ qemu-ga -m unix-listen -p ga.sock &   # then guest-sync and guest-info over the socket"
 qemu-ga -m unix-listen -p "$work/ga.sock" -t "$work" &

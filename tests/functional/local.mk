@@ -35,3 +35,15 @@ EXTRA_DIST += tests/functional/install.sh
 # TLS channels and tls-creds-* objects (driver: tests/unit/tls-echo).
 TESTS += tests/functional/tls-channel.sh
 EXTRA_DIST += tests/functional/tls-channel.sh
+
+# NBD client: our qemu-img on nbd:// against Debian's qemu-nbd and nbdkit (helper nbdclient).
+TESTS += tests/functional/nbd-client.sh
+EXTRA_DIST += tests/functional/nbd-client.sh
+
+# qemu-nbd (helper qemunbd): options, server behaviour against Debian's qemu-nbd and
+# libnbd tools, TLS, and a load test (nbd-lib.sh and nbd-pyclient.py are helpers).
+TESTS += tests/functional/nbd-options.sh tests/functional/nbd-server.sh \
+	tests/functional/nbd-tls.sh tests/functional/nbd-stress.sh
+EXTRA_DIST += tests/functional/nbd-lib.sh tests/functional/nbd-pyclient.py \
+	tests/functional/nbd-options.sh tests/functional/nbd-server.sh \
+	tests/functional/nbd-tls.sh tests/functional/nbd-stress.sh

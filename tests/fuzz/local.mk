@@ -52,3 +52,13 @@ tests_fuzz_fuzz_qcow2_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_qcow2_LDADD = $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-qcow2.c
+
+# The NBD server: a client's whole byte stream (handshake + requests) over a socketpair.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-nbd-server
+tests_fuzz_fuzz_nbd_server_SOURCES = tests/fuzz/fuzz-nbd-server.c
+tests_fuzz_fuzz_nbd_server_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_nbd_server_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_nbd_server_LDADD = $(FUZZ_LINK_LIBS) -lpthread
+endif
+EXTRA_DIST += tests/fuzz/fuzz-nbd-server.c

@@ -50,6 +50,26 @@ check_PROGRAMS += tests/unit/test-qcow2-maint
 tests_unit_test_qcow2_maint_LDADD = $(UNIT_LDADD) -lpthread
 TESTS += tests/unit/test-qcow2-maint
 
+check_PROGRAMS += tests/unit/test-sockets
+tests_unit_test_sockets_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-sockets
+
+# TLS driver for tests/functional/tls-channel.sh (not a test by itself).
+check_PROGRAMS += tests/unit/tls-echo
+tests_unit_tls_echo_LDADD = $(UNIT_LDADD)
+
+# The NBD server over a socketpair, speaking the raw protocol (helper N2).
+check_PROGRAMS += tests/unit/test-nbd-server
+tests_unit_test_nbd_server_LDADD = $(UNIT_LDADD) -lpthread
+tests_unit_test_nbd_server_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DNBD_STRESS='"$(abs_top_builddir)/tests/unit/nbd-stress"' \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus"'
+TESTS += tests/unit/test-nbd-server
+
+check_PROGRAMS += tests/unit/test-nbd-client
+tests_unit_test_nbd_client_LDADD = $(UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-nbd-client
+
 # libtcg: the IR rules of docs/tcg-ir.md through the reference interpreter.
 TCG_UNIT_LDADD = libtcg/libtcg.la $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/test-tcg-util.h
@@ -66,17 +86,24 @@ check_PROGRAMS += tests/unit/test-tcg-opt
 tests_unit_test_tcg_opt_LDADD = $(TCG_UNIT_LDADD)
 TESTS += tests/unit/test-tcg-opt
 
-# Sockets and channels; TLS objects and sessions (tls-echo drives tls-channel.sh).
-check_PROGRAMS += tests/unit/test-sockets
-tests_unit_test_sockets_LDADD = $(UNIT_LDADD)
-TESTS += tests/unit/test-sockets
-check_PROGRAMS += tests/unit/tls-echo
-tests_unit_tls_echo_LDADD = $(UNIT_LDADD)
+# nbd-stress: a raw-protocol load generator that verifies the export byte for
+# byte (run by tests/functional/nbd-stress.sh and test-nbd-server). Not a test itself.
+check_PROGRAMS += tests/unit/nbd-stress
+tests_unit_nbd_stress_LDADD = $(UNIT_LDADD) -lpthread
+
 check_PROGRAMS += tests/unit/test-tls
 tests_unit_test_tls_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-tls
+# libtcg: the x86-64 backend differential against the interpreter (tcgbe).
+check_PROGRAMS += tests/unit/test-tcg-backend
+tests_unit_test_tcg_backend_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-backend
+EXTRA_DIST += tests/unit/test-tcg-gen.h
+check_PROGRAMS += tests/unit/test-tcg-passes
+tests_unit_test_tcg_passes_LDADD = $(TCG_UNIT_LDADD)
+TESTS += tests/unit/test-tcg-passes
 
-# targets/riscv: the RISC-V front end through the reference interpreter.
+# targets/riscv: the RISC-V front end through the reference interpreter (helper T3).
 RISCV_UNIT_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(UNIT_LDADD) -lm
 EXTRA_DIST += tests/unit/test-riscv-util.h
 check_PROGRAMS += tests/unit/test-riscv-int
@@ -85,12 +112,3 @@ TESTS += tests/unit/test-riscv-int
 check_PROGRAMS += tests/unit/test-riscv-fp
 tests_unit_test_riscv_fp_LDADD = $(RISCV_UNIT_LDADD)
 TESTS += tests/unit/test-riscv-fp
-
-# libtcg: the optimizer passes and the x86-64 backend, differential against the interpreter.
-EXTRA_DIST += tests/unit/test-tcg-gen.h
-check_PROGRAMS += tests/unit/test-tcg-backend
-tests_unit_test_tcg_backend_LDADD = $(TCG_UNIT_LDADD)
-TESTS += tests/unit/test-tcg-backend
-check_PROGRAMS += tests/unit/test-tcg-passes
-tests_unit_test_tcg_passes_LDADD = $(TCG_UNIT_LDADD)
-TESTS += tests/unit/test-tcg-passes

@@ -502,6 +502,9 @@ static void test_sparse_status_zero_discard(void)
     const int Z = BDRV_BLOCK_ZERO | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID;
     status_at(bs, 0, 4 << 20, Z, 1 << 20);
     status_at(bs, 1 << 20, 4 << 20, D, 256 * 1024);
+    /* Inside the data run just found (answered from the driver's cached run). */
+    status_at(bs, (1 << 20) + 4096, 4 << 20, D, 256 * 1024 - 4096);
+    status_at(bs, (1 << 20) + 4096, 8192, D, 8192);
     status_at(bs, (1 << 20) + 256 * 1024, 1 << 20, Z, 1 << 20);
     int64_t pnum;
     g_assert_cmpint(bdrv_is_allocated(bs, 0, 4096, &pnum), ==, 1);
