@@ -419,6 +419,32 @@ bool bdrv_supports_compressed(const BlockDriver *drv)
 
 /* ---- image-level operations ---- */
 
+typedef struct CacheMode {
+    const char *name;
+    int flags;
+} CacheMode;
+
+static const CacheMode cache_modes[] = {
+    { "none", BDRV_O_NOCACHE },
+    { "off", BDRV_O_NOCACHE },
+    { "writeback", 0 },
+    { "writethrough", BDRV_O_DSYNC },
+    { "directsync", BDRV_O_NOCACHE | BDRV_O_DSYNC },
+    { "unsafe", BDRV_O_NO_FLUSH },
+    { NULL, 0 },
+};
+
+bool bdrv_parse_cache_mode(const char *mode, int *flags)
+{
+    for (const CacheMode *m = cache_modes; m->name; m++) {
+        if (strcmp(m->name, mode) == 0) {
+            *flags = m->flags;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool bdrv_has_zero_init(BlockDriverState *bs)
 {
     return bs && bs->drv && bs->drv->has_zero_init && bs->drv->has_zero_init(bs);

@@ -161,6 +161,12 @@ typedef struct BlockDriverInfo {
 } BlockDriverInfo;
 int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi);
 /*
+ * A -t / --cache mode name (none, off, writeback, writethrough, directsync,
+ * unsafe) as BDRV_O_NOCACHE / BDRV_O_DSYNC / BDRV_O_NO_FLUSH flags; false if unknown.
+ */
+bool bdrv_parse_cache_mode(const char *mode, int *flags);
+#define BDRV_O_CACHE_MASK (BDRV_O_NOCACHE | BDRV_O_DSYNC | BDRV_O_NO_FLUSH)
+/*
  * True when a node just created reads as zeroes everywhere (a new file; not a
  * block device or an NBD export), so that copying into it may skip zeroes.
  */

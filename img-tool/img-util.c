@@ -51,31 +51,15 @@ bool img_parse_output(const char *arg, OutputFormat *out)
     return true;
 }
 
-typedef struct CacheMode {
-    const char *name;
-    int flags;
-} CacheMode;
-
-static const CacheMode cache_modes[] = {
-    { "none", BDRV_O_NOCACHE },
-    { "off", BDRV_O_NOCACHE },
-    { "writeback", 0 },
-    { "writethrough", BDRV_O_DSYNC },
-    { "directsync", BDRV_O_NOCACHE | BDRV_O_DSYNC },
-    { "unsafe", BDRV_O_NO_FLUSH },
-    { NULL, 0 },
-};
-
 bool img_parse_cache(const char *mode, int *flags)
 {
-    for (const CacheMode *m = cache_modes; m->name; m++) {
-        if (strcmp(m->name, mode) == 0) {
-            *flags = (*flags & ~(BDRV_O_NOCACHE | BDRV_O_DSYNC | BDRV_O_NO_FLUSH)) | m->flags;
-            return true;
-        }
+    int cache;
+    if (!bdrv_parse_cache_mode(mode, &cache)) {
+        error_report("Invalid cache option: %s", mode);
+        return false;
     }
-    error_report("Invalid cache option: %s", mode);
-    return false;
+    *flags = (*flags & ~BDRV_O_CACHE_MASK) | cache;
+    return true;
 }
 
 bool img_object_opt(const char *arg, int *stop_rc)

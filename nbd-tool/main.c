@@ -179,21 +179,6 @@ static bool parse_int_range(const char *arg, int min, int max, int *out)
     return true;
 }
 
-typedef struct CacheMode {
-    const char *name;
-    int flags;
-} CacheMode;
-
-static const CacheMode cache_modes[] = {
-    { "none", BDRV_O_NOCACHE },
-    { "off", BDRV_O_NOCACHE },
-    { "writeback", 0 },
-    { "writethrough", BDRV_O_DSYNC },
-    { "directsync", BDRV_O_NOCACHE | BDRV_O_DSYNC },
-    { "unsafe", BDRV_O_NO_FLUSH },
-    { NULL, 0 },
-};
-
 static bool set_cache(NbdToolOpts *o, const char *mode)
 {
     if (o->seen_cache) {
@@ -201,14 +186,11 @@ static bool set_cache(NbdToolOpts *o, const char *mode)
         return false;
     }
     o->seen_cache = true;
-    for (const CacheMode *m = cache_modes; m->name; m++) {
-        if (strcmp(m->name, mode) == 0) {
-            o->cache_flags = m->flags;
-            return true;
-        }
+    if (!bdrv_parse_cache_mode(mode, &o->cache_flags)) {
+        error_report("Invalid cache mode `%s'", mode);
+        return false;
     }
-    error_report("Invalid cache mode `%s'", mode);
-    return false;
+    return true;
 }
 
 static bool in_list(const char *s, const char *const *names)
