@@ -119,6 +119,13 @@ struct NbdClient {
     bool reader_started;
 };
 
+/*
+ * nbd_client_connect on a channel the caller made (taken over, freed on
+ * failure too); cfg->addr only serves as the TLS host name. For tests and
+ * the fuzz target, which plug their own transport into the channel.
+ */
+NbdClient *nbd_client_new_channel(Channel *ch, const NbdClientConfig *cfg, Error **errp);
+
 /* The reader thread's body (client-recv.c); the argument is the NbdClient. */
 void *nbd_client_reader(void *opaque);
 

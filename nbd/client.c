@@ -320,11 +320,16 @@ NbdClient *nbd_client_connect(const NbdClientConfig *cfg, Error **errp)
     if (fd < 0) {
         return NULL;
     }
+    return nbd_client_new_channel(channel_new_fd(fd), cfg, errp);
+}
+
+NbdClient *nbd_client_new_channel(Channel *ch, const NbdClientConfig *cfg, Error **errp)
+{
     NbdClient *c = g_new0(NbdClient, 1);
     pthread_mutex_init(&c->send_lock, NULL);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->slots, NULL);
-    c->s.ch = channel_new_fd(fd);
+    c->s.ch = ch;
     if (!nbd_session_handshake(&c->s, cfg, errp)) {
         client_free(c);
         return NULL;

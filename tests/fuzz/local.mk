@@ -62,3 +62,13 @@ tests_fuzz_fuzz_nbd_server_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_nbd_server_LDADD = $(FUZZ_LINK_LIBS) -lpthread
 endif
 EXTRA_DIST += tests/fuzz/fuzz-nbd-server.c
+
+# The NBD client: a server's whole byte stream (handshake, export list or replies to requests).
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-nbd-client
+tests_fuzz_fuzz_nbd_client_SOURCES = tests/fuzz/fuzz-nbd-client.c
+tests_fuzz_fuzz_nbd_client_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_nbd_client_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_nbd_client_LDADD = $(FUZZ_LINK_LIBS) -lpthread
+endif
+EXTRA_DIST += tests/fuzz/fuzz-nbd-client.c
