@@ -14,7 +14,9 @@ libcore_libcore_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(GNUTLS_
 libcore_libcore_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
 # QMP command registry and dispatcher (guest agent, system emulator monitor).
 libcore_libcore_la_SOURCES += libcore/qmp-dispatch.c libcore/qmp-dispatch.h
-# Sockets, byte channels and TLS credentials/sessions (helper net).
+# Sockets, byte channels and TLS credentials/sessions.
 libcore_libcore_la_SOURCES += libcore/sockets.c libcore/sockets.h \
 	libcore/channel.c libcore/channel.h libcore/channel-int.h
 libcore_libcore_la_SOURCES += libcore/tls.c libcore/tls.h libcore/tls-creds.c libcore/tls-creds-x509.c libcore/tls-int.h
+# -d / -D debug log.
+libcore_libcore_la_SOURCES += libcore/log.c libcore/log.h

@@ -10,5 +10,9 @@ libtcg_libtcg_la_SOURCES = \
 	libtcg/tcg-codebuf.c libtcg/tcg-backend.h \
 	libtcg/tcg-target-x86_64.c \
 	libtcg/tcg-opt.h libtcg/tcg-copyprop.c libtcg/tcg-liveness.c
-libtcg_libtcg_la_LIBADD = libcore/libcore.la $(GLIB_LIBS)
+# execution core: TB cache, chaining, run loop, -d logs
+libtcg_libtcg_la_SOURCES += libtcg/exec.c libtcg/exec.h libtcg/exec-int.h libtcg/exec-log.c
+# gdbstub protocol core
+libtcg_libtcg_la_SOURCES += libtcg/gdbstub.c libtcg/gdbstub.h
+libtcg_libtcg_la_LIBADD = libcore/libcore.la $(GLIB_LIBS) $(CAPSTONE_LIBS) -lpthread
 libtcg_libtcg_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0

@@ -291,6 +291,11 @@ TCGOp *tcg_gen_call(TCGContext *s, const TCGHelperInfo *info, uint32_t ret,
         set_error(s, "call %s: NO_SE requires NO_WRITE_G", info->name);
         return NULL;
     }
+    /* a helper that cannot see the current globals must not change them either */
+    if ((info->flags & TCG_CALL_NO_READ_G) && !(info->flags & TCG_CALL_NO_WRITE_G)) {
+        set_error(s, "call %s: NO_READ_G requires NO_WRITE_G", info->name);
+        return NULL;
+    }
     if (nargs != info->nargs) {
         set_error(s, "call %s: %u arguments given, the helper takes %u",
                   info->name, nargs, info->nargs);

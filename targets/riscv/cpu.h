@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "libcore/error.h"
+#include "libtcg/exec.h"
 
 /* Extension flags (also the translation flags of a TB). */
 enum {
@@ -33,19 +34,22 @@ enum {
     RISCV_EXCP_INST_ACCESS   = 1,
     RISCV_EXCP_ILLEGAL_INST  = 2,
     RISCV_EXCP_BREAKPOINT    = 3,
+    RISCV_EXCP_LOAD_ADDR_MIS = 4,
+    RISCV_EXCP_STORE_AMO_ADDR_MIS = 6,
     RISCV_EXCP_U_ECALL       = 8,
 };
 
 /*
- * exit_tb values. Values below RISCV_EXIT_CHAIN_ALIGN are ours; a chained exit is
+ * exit_tb values: the execution core's (libtcg/exec.h). A chained exit is
  * tb_token | slot where the runtime's tb_token is a multiple of
  * RISCV_EXIT_CHAIN_ALIGN (0: chaining unused, the exit reads RISCV_EXIT_LOOKUP).
  */
 enum {
-    RISCV_EXIT_LOOKUP    = 0,   /* env->pc is the next pc: find its TB */
-    RISCV_EXIT_EXCEPTION = 1,   /* env->exception, env->tval; env->pc = the insn */
-    RISCV_EXIT_FENCE_I   = 2,   /* fence.i: invalidate translations; env->pc = next */
-    RISCV_EXIT_CHAIN_ALIGN = 16,
+    RISCV_EXIT_LOOKUP    = TCG_EXIT_LOOKUP,     /* env->pc is the next pc: find its TB */
+    RISCV_EXIT_EXCEPTION = TCG_EXIT_EXCEPTION,  /* env->exception, env->tval; env->pc = the insn */
+    RISCV_EXIT_FENCE_I   = TCG_EXIT_CODE_SYNC,  /* fence.i: code may have changed; env->pc = next */
+    RISCV_EXIT_REQUESTED = TCG_EXIT_REQUESTED,  /* exit_request was set at TB entry; env->pc = TB pc */
+    RISCV_EXIT_CHAIN_ALIGN = TCG_EXIT_CHAIN_ALIGN,
 };
 
 /* Counters behind the read-only CSRs cycle, time and instret. */
@@ -85,6 +89,8 @@ struct CPURISCVState {
     uint32_t pad2;
     RISCVCounterFn counter; /* NULL: host clock for all three */
     void *opaque;           /* for the runtime */
+    int32_t exit_request;   /* nonzero: leave at the next TB entry (atomic) */
+    uint32_t pad3;
 };
 
 typedef struct RISCVCPUModel {
@@ -114,5 +120,8 @@ void riscv_cpu_reset(CPURISCVState *env, const RISCVCPUModel *model);
 void riscv_restore_state(CPURISCVState *env, const uint64_t *insn_words);
 /* The value a read of counter CSR `which` gives now. */
 uint64_t riscv_read_counter(CPURISCVState *env, RISCVCounter which);
+
+/* The execution core's view of this target (targets/riscv/exec.c). */
+extern const TCGExecGuest riscv_exec_guest;
 
 #endif

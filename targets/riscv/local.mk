@@ -9,6 +9,10 @@ targets_riscv_libtarget_riscv_la_SOURCES = \
 	targets/riscv/rvc.c \
 	targets/riscv/op_helper.c \
 	targets/riscv/fpu_helper.c targets/riscv/fpu_helper.h
+# the execution core's view of the target
+targets_riscv_libtarget_riscv_la_SOURCES += targets/riscv/exec.c
+# gdb register map
+targets_riscv_libtarget_riscv_la_SOURCES += targets/riscv/gdb.c targets/riscv/gdb.h
 targets_riscv_libtarget_riscv_la_LIBADD = libtcg/libtcg.la libcore/libcore.la -lm
 # The FPU helpers change the host rounding mode: no folding that assumes nearest.
 targets_riscv_libtarget_riscv_la_CFLAGS = $(AM_CFLAGS) -frounding-math -fsignaling-nans

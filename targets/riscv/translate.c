@@ -206,8 +206,15 @@ bool riscv_translate_block(RISCVTranslator *tr, const RISCVTBDesc *desc,
         .s = s, .tr = tr, .desc = desc, .ext = desc->flags, .pc = desc->pc, .end = desc->pc,
     };
     unsigned n = 0;
+    TCGLabel *exit_req;
+    TCGv_i32 req;
 
     tcg_ctx_reset(s);
+    /* A vCPU asked to leave (kick, signal, exclusive section) does so here. */
+    exit_req = tcg_label_new(s);
+    req = tcg_temp_new_i32(s);
+    tcg_gen_ld_i32(s, req, tcg_env(s), offsetof(CPURISCVState, exit_request));
+    tcg_gen_brcondi_i32(s, TCG_COND_NE, req, 0, exit_req);
     for (;;) {
         translate_one(&c, n == 0);
         n++;
@@ -220,6 +227,10 @@ bool riscv_translate_block(RISCVTranslator *tr, const RISCVTBDesc *desc,
             break;
         }
     }
+    /* chained entries skip the pc update of the previous TB: set it here */
+    tcg_gen_set_label(s, exit_req);
+    tcg_gen_movi_i64(s, tr->pc, desc->pc);
+    tcg_gen_exit_tb(s, RISCV_EXIT_REQUESTED);
     info->ninsns = n;
     info->size = c.end - desc->pc;
     return tcg_verify(s, errp);

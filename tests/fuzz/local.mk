@@ -72,3 +72,13 @@ tests_fuzz_fuzz_nbd_client_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_nbd_client_LDADD = $(FUZZ_LINK_LIBS) -lpthread
 endif
 EXTRA_DIST += tests/fuzz/fuzz-nbd-client.c
+
+# The gdbstub core: a debugger's whole byte stream against the RV64 register map.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-gdbstub
+tests_fuzz_fuzz_gdbstub_SOURCES = tests/fuzz/fuzz-gdbstub.c
+tests_fuzz_fuzz_gdbstub_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_gdbstub_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_gdbstub_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-gdbstub.c

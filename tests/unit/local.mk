@@ -58,7 +58,7 @@ TESTS += tests/unit/test-sockets
 check_PROGRAMS += tests/unit/tls-echo
 tests_unit_tls_echo_LDADD = $(UNIT_LDADD)
 
-# The NBD server over a socketpair, speaking the raw protocol (helper N2).
+# The NBD server over a socketpair, speaking the raw protocol.
 check_PROGRAMS += tests/unit/test-nbd-server
 tests_unit_test_nbd_server_LDADD = $(UNIT_LDADD) -lpthread
 tests_unit_test_nbd_server_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -103,7 +103,7 @@ check_PROGRAMS += tests/unit/test-tcg-passes
 tests_unit_test_tcg_passes_LDADD = $(TCG_UNIT_LDADD)
 TESTS += tests/unit/test-tcg-passes
 
-# targets/riscv: the RISC-V front end through the reference interpreter (helper T3).
+# targets/riscv: the RISC-V front end through the reference interpreter.
 RISCV_UNIT_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(UNIT_LDADD) -lm
 EXTRA_DIST += tests/unit/test-riscv-util.h
 check_PROGRAMS += tests/unit/test-riscv-int
@@ -112,3 +112,17 @@ TESTS += tests/unit/test-riscv-int
 check_PROGRAMS += tests/unit/test-riscv-fp
 tests_unit_test_riscv_fp_LDADD = $(RISCV_UNIT_LDADD)
 TESTS += tests/unit/test-riscv-fp
+
+# The gdbstub protocol core with the RV64 register map.
+check_PROGRAMS += tests/unit/test-gdbstub
+tests_unit_test_gdbstub_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(UNIT_LDADD)
+TESTS += tests/unit/test-gdbstub
+
+# libtcg execution core and the -d log.
+check_PROGRAMS += tests/unit/test-tcg-exec
+tests_unit_test_tcg_exec_LDADD = $(RISCV_UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-tcg-exec
+check_PROGRAMS += tests/unit/test-log
+tests_unit_test_log_LDADD = $(UNIT_LDADD) -lpthread
+TESTS += tests/unit/test-log
+

@@ -149,6 +149,12 @@ static const FpVec vecs[] = {
       0, 1, UF | NX },
     { "fma.d 2^-1075 - tiny RMM", RV_FOP_MADD, D, RMM, 0x1a6fffffffffffff, 0x2240000000000000,
       0, 0, UF | NX },
+    /* a large factor times a subnormal one: the tie test must not scale it up */
+    { "fma.d 2.5 * 2^-1074 RMM", RV_FOP_MADD, D, RMM, 0x4004000000000000, 1, 0, 3, UF | NX },
+    { "fma.d -2.5 * 2^-1074 RMM", RV_FOP_MADD, D, RMM, 0xc004000000000000, 1, 0,
+      0x8000000000000003, UF | NX },
+    { "fma.d 1.5 * 2^-1074 - 2^-1074 RMM", RV_FOP_MADD, D, RMM, 0x3ff8000000000000, 1,
+      0x8000000000000001, 1, UF | NX },
     /* c = 2^-960 plus a tiny product of half its ulp */
     { "fma.d tiny product tie RMM", RV_FOP_MADD, D, RMM, 0x20b0000000000000, 0x1fe0000000000000,
       0x03f0000000000000, 0x03f0000000000001, NX },

@@ -365,6 +365,15 @@ static void test_call_misuse(void)
     tcg_gen_call(t.s, &bad_se, t.w[1].idx, args, 1);
     tt_assert_error(&t, "NO_SE requires NO_WRITE_G");
     tt_fini(&t);
+
+    static const TCGHelperInfo bad_rg = {
+        .name = "bad", .func = helper_trunc, .flags = TCG_CALL_NO_READ_G,
+        .ret = TCG_CALL_I32, .nargs = 1, .args = { TCG_CALL_I64 },
+    };
+    tt_init(&t);
+    tcg_gen_call(t.s, &bad_rg, t.w[1].idx, args, 1);
+    tt_assert_error(&t, "NO_READ_G requires NO_WRITE_G");
+    tt_fini(&t);
 }
 
 /* A helper that reads r3 and writes r4 through env, with different flags. */
@@ -411,9 +420,9 @@ static void test_call_globals(void)
     g_assert_cmphex(seen, ==, 0x3333);
     g_assert_cmphex(r5, ==, 0x4444);
 
-    run_rw(TCG_CALL_NO_READ_G, &seen, &r5);
+    run_rw(TCG_CALL_NO_RWG, &seen, &r5);        /* NO_READ_G implies NO_WRITE_G */
     g_assert_cmphex(seen, ==, 1);               /* env was not synced */
-    g_assert_cmphex(r5, ==, 0x4444);
+    g_assert_cmphex(r5, ==, 2);                 /* nor reloaded */
 
     run_rw(TCG_CALL_NO_WRITE_G, &seen, &r5);
     g_assert_cmphex(seen, ==, 0x3333);
