@@ -3,8 +3,9 @@
 set -e
 build_pkgs="build-essential autoconf automake libtool pkg-config libglib2.0-dev
  libpixman-1-dev libfdt-dev libcapstone-dev libslirp-dev libgnutls28-dev zlib1g-dev
- libzstd-dev"
-test_pkgs="qemu-utils clang python3 libnbd-bin nbdkit gnutls-bin"
+ libzstd-dev python3"
+test_pkgs="qemu-utils clang python3 libnbd-bin nbdkit gnutls-bin
+ qemu-user qemu-user-binfmt gcc-riscv64-linux-gnu libc6-dev-riscv64-cross gdb-multiarch"
 pkgs=$build_pkgs
 [ "$1" = "--tests" ] && pkgs="$pkgs $test_pkgs"
 

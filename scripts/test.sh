@@ -18,6 +18,12 @@ for variant in build build-sanitize; do
         status=1
         grep -E '^(FAIL|ERROR|XPASS)' "$top/$variant/check.out" || true
         tail -n 40 "$top/$variant/check.out"
+        # The failing tests' own diagnostics, so a CI log alone tells what broke.
+        for trs in $(grep -lE '^:test-result: (FAIL|ERROR|XPASS)' \
+                     $(find "$top/$variant" -name '*.trs')); do
+            echo "-- ${trs%.trs}.log"
+            grep -E '^(not ok|#)' "${trs%.trs}.log" | grep -vE '^# *(PASS|SKIP)' | head -n 40
+        done
     fi
 done
 # Each libFuzzer target runs briefly on its seeds plus what it finds; one result each.
@@ -30,10 +36,11 @@ fuzz_fail=$(grep -c 'FAILED\|build failed' "$top/fuzz.out" || true)
 [ "$fuzz_status" -ne 0 ] && [ "$fuzz_fail" -eq 0 ] && fuzz_fail=1
 [ "$fuzz_status" -ne 0 ] && { status=1; cat "$top/fuzz.out"; }
 
-# Every TAP line counts once; skips are reported, never counted as passes.
+# Every TAP line counts once; skips are reported, never counted as passes, and an
+# expected failure (TAP TODO) is still a failure.
 find "$top/build" "$top/build-sanitize" -name '*.trs' -exec cat {} + |
     awk -v fp="$fuzz_ok" -v ff="$fuzz_fail" '
-         /^:test-result: (PASS|XFAIL)/ {p++} /^:test-result: (FAIL|XPASS|ERROR)/ {f++}
+         /^:test-result: PASS/ {p++} /^:test-result: (FAIL|XFAIL|XPASS|ERROR)/ {f++}
          /^:test-result: SKIP/ {s++}
          END { p += fp; f += ff
                printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' || status=1

@@ -36,14 +36,23 @@ EXTRA_DIST += tests/functional/install.sh
 TESTS += tests/functional/tls-channel.sh
 EXTRA_DIST += tests/functional/tls-channel.sh
 
-# NBD client: our qemu-img on nbd:// against Debian's qemu-nbd and nbdkit (helper nbdclient).
+# NBD client: our qemu-img on nbd:// against Debian's qemu-nbd and nbdkit.
 TESTS += tests/functional/nbd-client.sh
 EXTRA_DIST += tests/functional/nbd-client.sh
 
-# qemu-nbd (helper qemunbd): options, server behaviour against Debian's qemu-nbd and
+# qemu-nbd: options, server behaviour against Debian's qemu-nbd and
 # libnbd tools, TLS, and a load test (nbd-lib.sh and nbd-pyclient.py are helpers).
 TESTS += tests/functional/nbd-options.sh tests/functional/nbd-server.sh \
 	tests/functional/nbd-tls.sh tests/functional/nbd-stress.sh
 EXTRA_DIST += tests/functional/nbd-lib.sh tests/functional/nbd-pyclient.py \
 	tests/functional/nbd-options.sh tests/functional/nbd-server.sh \
 	tests/functional/nbd-tls.sh tests/functional/nbd-stress.sh
+
+# qemu-riscv64: command line and start-up; -strace and the file calls; every guest
+# program of tests/guest/riscv64 against Debian's qemu-riscv64 (see the README there);
+# gdb-multiarch through -g; the binfmt_misc registration script.
+USER_TESTS = tests/functional/user-cmdline.sh tests/functional/user-strace.sh \
+	tests/functional/user-files.sh tests/functional/user-riscv64.sh \
+	tests/functional/user-gdb.sh tests/functional/user-binfmt.sh
+TESTS += $(USER_TESTS)
+EXTRA_DIST += $(USER_TESTS) tests/guest/riscv64

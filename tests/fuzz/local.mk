@@ -63,6 +63,16 @@ tests_fuzz_fuzz_nbd_server_LDADD = $(FUZZ_LINK_LIBS) -lpthread
 endif
 EXTRA_DIST += tests/fuzz/fuzz-nbd-server.c
 
+# The gdbstub core: a debugger's whole byte stream against the RV64 register map.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-gdbstub
+tests_fuzz_fuzz_gdbstub_SOURCES = tests/fuzz/fuzz-gdbstub.c
+tests_fuzz_fuzz_gdbstub_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_gdbstub_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_gdbstub_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-gdbstub.c
+
 # The NBD client: a server's whole byte stream (handshake, export list or replies to requests).
 if ENABLE_FUZZERS
 FUZZ_TARGETS += tests/fuzz/fuzz-nbd-client
@@ -73,12 +83,12 @@ tests_fuzz_fuzz_nbd_client_LDADD = $(FUZZ_LINK_LIBS) -lpthread
 endif
 EXTRA_DIST += tests/fuzz/fuzz-nbd-client.c
 
-# The gdbstub core: a debugger's whole byte stream against the RV64 register map.
+# The linux-user ELF program parser: arbitrary bytes as an executable image.
 if ENABLE_FUZZERS
-FUZZ_TARGETS += tests/fuzz/fuzz-gdbstub
-tests_fuzz_fuzz_gdbstub_SOURCES = tests/fuzz/fuzz-gdbstub.c
-tests_fuzz_fuzz_gdbstub_CFLAGS = $(FUZZ_COMPILE_FLAGS)
-tests_fuzz_fuzz_gdbstub_LDFLAGS = $(FUZZ_LINK_FLAGS)
-tests_fuzz_fuzz_gdbstub_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(FUZZ_LINK_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz-elf
+tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c linux-user/elfparse.c
+tests_fuzz_fuzz_elf_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_elf_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_elf_LDADD = $(FUZZ_LINK_LIBS)
 endif
-EXTRA_DIST += tests/fuzz/fuzz-gdbstub.c
+EXTRA_DIST += tests/fuzz/fuzz-elf.c

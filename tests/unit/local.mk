@@ -126,3 +126,9 @@ check_PROGRAMS += tests/unit/test-log
 tests_unit_test_log_LDADD = $(UNIT_LDADD) -lpthread
 TESTS += tests/unit/test-log
 
+# linux-user ELF program parser.
+check_PROGRAMS += tests/unit/test-elf-parse
+tests_unit_test_elf_parse_SOURCES = tests/unit/test-elf-parse.c linux-user/elfparse.c
+tests_unit_test_elf_parse_LDADD = $(UNIT_LDADD)
+tests_unit_test_elf_parse_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus"'
+TESTS += tests/unit/test-elf-parse
