@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "libcore/cutils.h"
+#include "libcore/opts.h"
 
 #define MAX_DRIVERS 64
 
@@ -544,6 +545,42 @@ int bdrv_snapshot_load_tmp(BlockDriverState *bs, const char *id, const char *nam
         return -EINVAL;
     }
     return bs->drv->snapshot_load_tmp(bs, id, name, errp);
+}
+
+int bdrv_snapshot_load_tmp_param(BlockDriverState *bs, const char *param,
+                                 bool quote_param, Error **errp)
+{
+    if (!g_str_has_prefix(param, "snapshot.")) {
+        /* A bare word is an id first, then a name, as QEMU tries it. */
+        Error *by_id = NULL;
+        if (bdrv_snapshot_load_tmp(bs, param, NULL, &by_id) == 0) {
+            return 0;
+        }
+        error_free(by_id);
+        return bdrv_snapshot_load_tmp(bs, NULL, param, errp);
+    }
+    QDict *opts = opts_parse(param, NULL, errp);
+    if (!opts) {
+        return -EINVAL;
+    }
+    int ret = -EINVAL;
+    for (size_t i = 0; i < qdict_size(opts); i++) {
+        const char *key = qdict_key_at(opts, i);
+        if (strcmp(key, "snapshot.id") && strcmp(key, "snapshot.name")) {
+            if (quote_param) {
+                error_setf(errp, "Invalid parameter '%s' in snapshot parameter '%s'",
+                           key, param);
+            } else {
+                error_setf(errp, "Invalid parameter '%s'", key);
+            }
+            goto out;
+        }
+    }
+    ret = bdrv_snapshot_load_tmp(bs, qdict_get_str(opts, "snapshot.id"),
+                                 qdict_get_str(opts, "snapshot.name"), errp);
+out:
+    qobject_unref(opts);
+    return ret;
 }
 
 int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res, int fix)

@@ -199,6 +199,13 @@ int bdrv_snapshot_delete(BlockDriverState *bs, const char *id, const char *name,
  */
 int bdrv_snapshot_load_tmp(BlockDriverState *bs, const char *id, const char *name,
                            Error **errp);
+/*
+ * The same from a -l parameter: "snapshot.id=ID,snapshot.name=NAME" or a bare
+ * word (an id first, then a name). quote_param: name the whole parameter in the
+ * message for an unknown key (qemu-nbd's wording; qemu-img names the key only).
+ */
+int bdrv_snapshot_load_tmp_param(BlockDriverState *bs, const char *param,
+                                 bool quote_param, Error **errp);
 
 /* Consistency check (qemu-img check). */
 enum { BDRV_FIX_LEAKS = 1, BDRV_FIX_ERRORS = 2 };

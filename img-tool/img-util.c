@@ -77,39 +77,10 @@ bool img_object_opt(const char *arg, int *stop_rc)
     return false;
 }
 
-static int load_snapshot_param(BlockDriverState *bs, const char *param, Error **errp)
-{
-    if (!g_str_has_prefix(param, "snapshot.")) {
-        Error *by_id = NULL;
-        if (bdrv_snapshot_load_tmp(bs, param, NULL, &by_id) == 0) {
-            return 0;
-        }
-        error_free(by_id);
-        return bdrv_snapshot_load_tmp(bs, NULL, param, errp);
-    }
-    QDict *opts = opts_parse(param, NULL, errp);
-    if (!opts) {
-        return -EINVAL;
-    }
-    int ret = -EINVAL;
-    for (size_t i = 0; i < qdict_size(opts); i++) {
-        const char *key = qdict_key_at(opts, i);
-        if (strcmp(key, "snapshot.id") && strcmp(key, "snapshot.name")) {
-            error_setf(errp, "Invalid parameter '%s'", key);
-            goto out;
-        }
-    }
-    ret = bdrv_snapshot_load_tmp(bs, qdict_get_str(opts, "snapshot.id"),
-                                 qdict_get_str(opts, "snapshot.name"), errp);
-out:
-    qobject_unref(opts);
-    return ret;
-}
-
 bool img_load_snapshot(BlockDriverState *bs, const char *param)
 {
     Error *err = NULL;
-    if (load_snapshot_param(bs, param, &err) < 0) {
+    if (bdrv_snapshot_load_tmp_param(bs, param, false, &err) < 0) {
         error_prepend(&err, "Failed to load snapshot: ");
         error_report_err(err);
         return false;

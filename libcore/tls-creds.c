@@ -310,16 +310,23 @@ static bool psk_load_server(TlsCreds *c, const char *path, Error **errp)
     return true;
 }
 
-static bool psk_session_setup(TlsCreds *c, gnutls_session_t s, Error **errp)
+/* Attach the endpoint's credential of one gnutls kind to a session. */
+static bool set_session_creds(gnutls_session_t s, gnutls_credentials_type_t type,
+                              void *cred, Error **errp)
 {
-    void *cred = c->endpoint == TLS_ENDPOINT_SERVER ? (void *)c->psk_server
-                                                    : (void *)c->psk_client;
-    int rc = gnutls_credentials_set(s, GNUTLS_CRD_PSK, cred);
+    int rc = gnutls_credentials_set(s, type, cred);
     if (rc < 0) {
         error_setf(errp, "Cannot set session credentials: %s", gnutls_strerror(rc));
         return false;
     }
     return true;
+}
+
+static bool psk_session_setup(TlsCreds *c, gnutls_session_t s, Error **errp)
+{
+    void *cred = c->endpoint == TLS_ENDPOINT_SERVER ? (void *)c->psk_server
+                                                    : (void *)c->psk_client;
+    return set_session_creds(s, GNUTLS_CRD_PSK, cred, errp);
 }
 
 static const TlsCredsKind psk_kind = {
@@ -352,12 +359,7 @@ static bool anon_session_setup(TlsCreds *c, gnutls_session_t s, Error **errp)
 {
     void *cred = c->endpoint == TLS_ENDPOINT_SERVER ? (void *)c->anon_server
                                                     : (void *)c->anon_client;
-    int rc = gnutls_credentials_set(s, GNUTLS_CRD_ANON, cred);
-    if (rc < 0) {
-        error_setf(errp, "Cannot set session credentials: %s", gnutls_strerror(rc));
-        return false;
-    }
-    return true;
+    return set_session_creds(s, GNUTLS_CRD_ANON, cred, errp);
 }
 
 static const TlsCredsKind anon_kind = {

@@ -70,36 +70,6 @@ static QDict *image_options(const NbdToolOpts *o, Error **errp)
     return opts;
 }
 
-static int snapshot_load(BlockDriverState *bs, const char *param, Error **errp)
-{
-    if (!g_str_has_prefix(param, "snapshot.")) {
-        /* A bare word is an id first, then a name, as QEMU tries it. */
-        Error *by_id = NULL;
-        if (bdrv_snapshot_load_tmp(bs, param, NULL, &by_id) == 0) {
-            return 0;
-        }
-        error_free(by_id);
-        return bdrv_snapshot_load_tmp(bs, NULL, param, errp);
-    }
-    QDict *opts = opts_parse(param, NULL, errp);
-    if (!opts) {
-        return -EINVAL;
-    }
-    int ret = -EINVAL;
-    for (size_t i = 0; i < qdict_size(opts); i++) {
-        const char *key = qdict_key_at(opts, i);
-        if (strcmp(key, "snapshot.id") && strcmp(key, "snapshot.name")) {
-            error_setf(errp, "Invalid parameter '%s' in snapshot parameter '%s'", key, param);
-            goto out;
-        }
-    }
-    ret = bdrv_snapshot_load_tmp(bs, qdict_get_str(opts, "snapshot.id"),
-                                 qdict_get_str(opts, "snapshot.name"), errp);
-out:
-    qobject_unref(opts);
-    return ret;
-}
-
 /* Open the image node itself; read-only when -l or -s keeps it untouched. */
 static BlockDriverState *open_base(const NbdToolOpts *o, bool top, Error **errp)
 {
@@ -126,7 +96,7 @@ static BlockDriverState *open_base(const NbdToolOpts *o, bool top, Error **errp)
         strcmp(bdrv_get_format_name(bs), "raw") == 0) {
         nbd_tool_warn_probed_raw(o->filename);
     }
-    if (o->load_snapshot && snapshot_load(bs, o->load_snapshot, &err) < 0) {
+    if (o->load_snapshot && bdrv_snapshot_load_tmp_param(bs, o->load_snapshot, true, &err) < 0) {
         error_setf(errp, "Failed to load snapshot: %s", error_message(err));
         error_free(err);
         bdrv_unref(bs);
