@@ -41,6 +41,7 @@
 #include "nbd/client-int.h"
 #include "nbd/nbd-proto.h"
 #include "nbd/nbd.h"
+#include "tests/fuzz/fuzz-feed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,38 +55,6 @@ enum { MODE_NEGOTIATE, MODE_LIST, MODE_REQUESTS };
 #define GEO_FUA            (1u << 5)
 /* Requests never need more than this (8 units of at most 64 KiB). */
 #define MAX_REQUEST        (8u << 16)
-
-typedef struct Feed {
-    int fd;
-    const uint8_t *data;
-    size_t size;
-} Feed;
-
-/* Play the server: send the input, then end the stream. */
-static void *writer(void *opaque)
-{
-    Feed *f = opaque;
-    size_t done = 0;
-    while (done < f->size) {
-        ssize_t n = send(f->fd, f->data + done, f->size - done, MSG_NOSIGNAL);
-        if (n <= 0) {
-            break;   /* the client hung up early: fine */
-        }
-        done += n;
-    }
-    shutdown(f->fd, SHUT_WR);
-    return NULL;
-}
-
-/* Swallow whatever the client sends until it closes its end. */
-static void *drainer(void *opaque)
-{
-    Feed *f = opaque;
-    static __thread uint8_t buf[65536];
-    while (read(f->fd, buf, sizeof(buf)) > 0) {
-    }
-    return NULL;
-}
 
 static void run_negotiate(const NbdClientConfig *cfg, int fd)
 {
@@ -279,7 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.addr = addr;
     Feed out = { sv[1], data + 2, size - 2 }, in = { sv[1], NULL, 0 };
     pthread_t w, d;
-    if (pthread_create(&w, NULL, writer, &out) || pthread_create(&d, NULL, drainer, &in)) {
+    if (pthread_create(&w, NULL, feed_writer, &out) ||
+        pthread_create(&d, NULL, feed_drainer, &in)) {
         abort();
     }
     if (mode == MODE_NEGOTIATE) {

@@ -20,6 +20,7 @@
 #include "block/block.h"
 #include "block/block-backend.h"
 #include "nbd/nbd.h"
+#include "tests/fuzz/fuzz-feed.h"
 #include "nbd/server-int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,36 +78,6 @@ static void init(void)
     }
 }
 
-typedef struct Feed {
-    int fd;
-    const uint8_t *data;
-    size_t size;
-} Feed;
-
-static void *writer(void *opaque)
-{
-    Feed *f = opaque;
-    size_t done = 0;
-    while (done < f->size) {
-        ssize_t n = send(f->fd, f->data + done, f->size - done, MSG_NOSIGNAL);
-        if (n <= 0) {
-            break;   /* the server hung up early: fine */
-        }
-        done += n;
-    }
-    shutdown(f->fd, SHUT_WR);
-    return NULL;
-}
-
-static void *drainer(void *opaque)
-{
-    Feed *f = opaque;
-    static __thread uint8_t buf[65536];
-    while (read(f->fd, buf, sizeof(buf)) > 0) {
-    }
-    return NULL;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -117,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     Feed f = { sv[1], data, size };
     pthread_t w, d;
-    if (pthread_create(&w, NULL, writer, &f) || pthread_create(&d, NULL, drainer, &f)) {
+    if (pthread_create(&w, NULL, feed_writer, &f) || pthread_create(&d, NULL, feed_drainer, &f)) {
         abort();
     }
     nbd_server_serve_fd_sync(srv, sv[0]);   /* closes sv[0] */
