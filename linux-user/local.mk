@@ -6,7 +6,8 @@ bin_PROGRAMS += qemu-riscv64
 endif
 qemu_riscv64_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/linux-user/riscv64
 qemu_riscv64_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la \
-	libcore/libcore.la $(GLIB_LIBS) $(CAPSTONE_LIBS) -lpthread -lm
+	libcore/libcore.la $(USER_GLIB_LIBS) $(CAPSTONE_LIBS) -lpthread -lm
+qemu_riscv64_LDFLAGS = $(AM_LDFLAGS) $(USER_LDFLAGS)
 qemu_riscv64_SOURCES =
 # main, loader, address space, guest memory access, dispatch, cpu loop
 qemu_riscv64_SOURCES += \

@@ -56,3 +56,5 @@ USER_TESTS = tests/functional/user-cmdline.sh tests/functional/user-strace.sh \
 	tests/functional/user-gdb.sh tests/functional/user-binfmt.sh
 TESTS += $(USER_TESTS)
 EXTRA_DIST += $(USER_TESTS) tests/guest/riscv64
+# Run by scripts/test.sh in its --enable-static-user build only.
+EXTRA_DIST += tests/functional/user-static.sh
