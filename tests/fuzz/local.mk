@@ -92,3 +92,13 @@ tests_fuzz_fuzz_elf_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_elf_LDADD = $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-elf.c
+
+# The split virtqueue walker: guest RAM (rings, tables, buffers) is the input.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-virtqueue
+tests_fuzz_fuzz_virtqueue_SOURCES = tests/fuzz/fuzz-virtqueue.c
+tests_fuzz_fuzz_virtqueue_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_virtqueue_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_virtqueue_LDADD = hw/libhw.la $(GLIB_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-virtqueue.c

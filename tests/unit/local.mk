@@ -132,3 +132,8 @@ tests_unit_test_elf_parse_SOURCES = tests/unit/test-elf-parse.c linux-user/elfpa
 tests_unit_test_elf_parse_LDADD = $(UNIT_LDADD)
 tests_unit_test_elf_parse_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus"'
 TESTS += tests/unit/test-elf-parse
+
+# hw/virtio: the split virtqueue walker against a driver played by the test.
+check_PROGRAMS += tests/unit/test-virtqueue
+tests_unit_test_virtqueue_LDADD = hw/libhw.la $(GLIB_LIBS)
+TESTS += tests/unit/test-virtqueue
