@@ -2,6 +2,9 @@
 # through the interfaces they are given, so they build and test on their own.
 noinst_LTLIBRARIES += hw/libhw.la
 hw_libhw_la_SOURCES =
-hw_libhw_la_LIBADD = $(GLIB_LIBS)
-# virtio: the split virtqueue walker (guest rings validated, see the header).
-hw_libhw_la_SOURCES += hw/virtio/virtqueue.h hw/virtio/virtqueue.c
+hw_libhw_la_LIBADD = libcore/libcore.la $(GLIB_LIBS)
+# virtio: the split virtqueue walker (guest rings validated, see the header), the
+# transport-independent device, the virtio-mmio transport, and the devices.
+hw_libhw_la_SOURCES += hw/virtio/virtqueue.h hw/virtio/virtqueue.c \
+	hw/virtio/virtio.h hw/virtio/virtio.c hw/virtio/virtio-mmio.h hw/virtio/virtio-mmio.c
+hw_libhw_la_SOURCES += hw/virtio/virtio-rng.h hw/virtio/virtio-rng.c

@@ -99,6 +99,16 @@ FUZZ_TARGETS += tests/fuzz/fuzz-virtqueue
 tests_fuzz_fuzz_virtqueue_SOURCES = tests/fuzz/fuzz-virtqueue.c
 tests_fuzz_fuzz_virtqueue_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_virtqueue_LDFLAGS = $(FUZZ_LINK_FLAGS)
-tests_fuzz_fuzz_virtqueue_LDADD = hw/libhw.la $(GLIB_LIBS)
+tests_fuzz_fuzz_virtqueue_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-virtqueue.c
+
+# virtio-mmio and the virtio core (virtio-rng behind it): register accesses and RAM.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-mmio
+tests_fuzz_fuzz_virtio_mmio_SOURCES = tests/fuzz/fuzz-virtio-mmio.c
+tests_fuzz_fuzz_virtio_mmio_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_virtio_mmio_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_virtio_mmio_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-virtio-mmio.c

@@ -135,5 +135,8 @@ TESTS += tests/unit/test-elf-parse
 
 # hw/virtio: the split virtqueue walker against a driver played by the test.
 check_PROGRAMS += tests/unit/test-virtqueue
-tests_unit_test_virtqueue_LDADD = hw/libhw.la $(GLIB_LIBS)
+tests_unit_test_virtqueue_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-virtqueue
+check_PROGRAMS += tests/unit/test-virtio-mmio
+tests_unit_test_virtio_mmio_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-virtio-mmio

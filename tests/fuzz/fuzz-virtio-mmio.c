@@ -1,0 +1,80 @@
+/*
+ * A guest driving virtio-mmio (with virtio-rng behind it) by register
+ * accesses of its choosing, over guest RAM that is also fuzz input: every
+ * access size, offset and value, in any order, with rings at any address.
+ * Input: a count byte, then 8 bytes per access (flags: bit 0 write, bits 1-2
+ * size 1/2/4/8; le16 offset; le32 value; one spare), then the RAM image.
+ */
+#include "config.h"
+#include "hw/virtio/virtio-mmio.h"
+#include "hw/virtio/virtio-rng.h"
+
+#include <glib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define RAM_MAX (64 * 1024)
+
+typedef struct Ram {
+    uint8_t *bytes;
+    size_t size;
+} Ram;
+
+static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    Ram *r = opaque;
+    if (gpa > r->size || len > r->size - gpa) {
+        return false;
+    }
+    memcpy(buf, r->bytes + gpa, len);
+    return true;
+}
+
+static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+    Ram *r = opaque;
+    if (gpa > r->size || len > r->size - gpa) {
+        return false;
+    }
+    memcpy(r->bytes + gpa, buf, len);
+    return true;
+}
+
+static const VirtQueueMemOps ops = { ram_read, ram_write };
+
+static void set_irq(void *opaque, bool level)
+{
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) {
+        return 0;
+    }
+    size_t nops = data[0], hdr = 1 + 8 * nops;
+    if (size < hdr) {
+        return 0;
+    }
+    Ram ram = { .size = MIN(size - hdr, (size_t)RAM_MAX) };
+    ram.bytes = g_memdup2(data + hdr, ram.size);
+    VirtIORNG rng;
+    VirtIOMMIO t;
+    virtio_rng_init(&rng, &ops, &ram);
+    virtio_mmio_init(&t, &rng.vdev, set_irq, NULL);
+    for (size_t i = 0; i < nops; i++) {
+        const uint8_t *op = data + 1 + 8 * i;
+        unsigned sz = 1u << ((op[0] >> 1) & 3);
+        uint64_t off = (op[1] | op[2] << 8) % VIRTIO_MMIO_SIZE;
+        uint32_t val = op[3] | op[4] << 8 | op[5] << 16 | (uint32_t)op[6] << 24;
+        if (op[0] & 1) {
+            virtio_mmio_write(&t, off, val, sz);
+        } else {
+            virtio_mmio_read(&t, off, sz);
+        }
+    }
+    virtio_mmio_cleanup(&t);
+    virtio_rng_cleanup(&rng);
+    g_free(ram.bytes);
+    return 0;
+}
