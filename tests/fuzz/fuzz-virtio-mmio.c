@@ -1,13 +1,23 @@
 /*
- * A guest driving virtio-mmio (with virtio-rng behind it) by register
- * accesses of its choosing, over guest RAM that is also fuzz input: every
- * access size, offset and value, in any order, with rings at any address.
- * Input: a count byte, then 8 bytes per access (flags: bit 0 write, bits 1-2
- * size 1/2/4/8; le16 offset; le32 value; one spare), then the RAM image.
+ * A guest driving virtio-mmio by register accesses of its choosing, over
+ * guest RAM that is also fuzz input: every access size, offset and value, in
+ * any order, with rings at any address. Behind the transport: virtio-rng, or
+ * virtio-blk over a 1 MiB raw image in memory (bit 7 of the count byte).
+ * Input: a count byte (bits 0-6), then 8 bytes per access (flags: bit 0
+ * write, bits 1-2 size 1/2/4/8; le16 offset; le32 value; one spare), then the
+ * RAM image.
  */
 #include "config.h"
 #include "hw/virtio/virtio-mmio.h"
+#include "hw/virtio/virtio-blk.h"
 #include "hw/virtio/virtio-rng.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "block/block.h"
 
 #include <glib.h>
 #include <string.h>
@@ -47,21 +57,49 @@ static void set_irq(void *opaque, bool level)
 {
 }
 
+static BlockBackend *disk;
+
+/* One image for the whole run: what a guest wrote stays, as on a real disk. */
+static void open_disk(void)
+{
+    char path[64];
+    Error *err = NULL;
+    int fd = memfd_create("fuzz-virtio-blk", 0);
+
+    if (fd < 0 || ftruncate(fd, 1 << 20) < 0) {
+        abort();
+    }
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    disk = blk_new_open(path, NULL, BDRV_O_RDWR | BDRV_O_NO_FLUSH | BDRV_O_UNMAP, &err);
+    if (!disk) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) {
         return 0;
     }
-    size_t nops = data[0], hdr = 1 + 8 * nops;
+    size_t nops = data[0] & 0x7f, hdr = 1 + 8 * nops;
+    bool use_blk = data[0] & 0x80;
     if (size < hdr) {
         return 0;
     }
     Ram ram = { .size = MIN(size - hdr, (size_t)RAM_MAX) };
     ram.bytes = g_memdup2(data + hdr, ram.size);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     VirtIORNG rng;
+    VirtIOBlk blk;
     VirtIOMMIO t;
-    virtio_rng_init(&rng, &ops, &ram);
-    virtio_mmio_init(&t, &rng.vdev, set_irq, NULL);
+    if (use_blk) {
+        pthread_once(&once, open_disk);
+        virtio_blk_init(&blk, disk, false, true, "fuzz", &ops, &ram);
+        virtio_mmio_init(&t, &blk.vdev, set_irq, NULL);
+    } else {
+        virtio_rng_init(&rng, &ops, &ram);
+        virtio_mmio_init(&t, &rng.vdev, set_irq, NULL);
+    }
     for (size_t i = 0; i < nops; i++) {
         const uint8_t *op = data + 1 + 8 * i;
         unsigned sz = 1u << ((op[0] >> 1) & 3);
@@ -74,7 +112,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     virtio_mmio_cleanup(&t);
-    virtio_rng_cleanup(&rng);
+    if (use_blk) {
+        virtio_blk_cleanup(&blk);
+    } else {
+        virtio_rng_cleanup(&rng);
+    }
     g_free(ram.bytes);
     return 0;
 }

@@ -140,3 +140,6 @@ TESTS += tests/unit/test-virtqueue
 check_PROGRAMS += tests/unit/test-virtio-mmio
 tests_unit_test_virtio_mmio_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-virtio-mmio
+check_PROGRAMS += tests/unit/test-virtio-blk
+tests_unit_test_virtio_blk_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-virtio-blk
