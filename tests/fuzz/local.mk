@@ -112,3 +112,13 @@ tests_fuzz_fuzz_virtio_mmio_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_virtio_mmio_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-virtio-mmio.c
+
+# -netdev socket's length-prefixed frame stream, as a network peer sends it.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-net-stream
+tests_fuzz_fuzz_net_stream_SOURCES = tests/fuzz/fuzz-net-stream.c
+tests_fuzz_fuzz_net_stream_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_net_stream_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_net_stream_LDADD = $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-net-stream.c

@@ -143,3 +143,8 @@ TESTS += tests/unit/test-virtio-mmio
 check_PROGRAMS += tests/unit/test-virtio-blk
 tests_unit_test_virtio_blk_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-virtio-blk
+
+# net/: network clients and -netdev socket over loopback.
+check_PROGRAMS += tests/unit/test-net
+tests_unit_test_net_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-net
