@@ -43,6 +43,35 @@ static const char *read_value(const char *p, GString *out)
     return p;
 }
 
+/*
+ * Store key=value. With OPTS_REPEAT_INDEX a key given again keeps the earlier
+ * values: they become key.0, key.1 ... in order (-netdev user,hostfwd=...).
+ */
+static void put_value(QDict *dict, const char *key, QObject *value, unsigned flags)
+{
+    char *k0 = g_strdup_printf("%s.0", key);
+
+    if (!(flags & OPTS_REPEAT_INDEX) || (!qdict_haskey(dict, key) && !qdict_haskey(dict, k0))) {
+        qdict_put(dict, key, value);
+        g_free(k0);
+        return;
+    }
+    if (qdict_haskey(dict, key)) {
+        qdict_put(dict, k0, qobject_ref(qdict_get(dict, key)));
+        qdict_del(dict, key);
+    }
+    g_free(k0);
+    for (size_t n = 1;; n++) {
+        char *k = g_strdup_printf("%s.%zu", key, n);
+        if (!qdict_haskey(dict, k)) {
+            qdict_put(dict, k, value);
+            g_free(k);
+            return;
+        }
+        g_free(k);
+    }
+}
+
 /* One "key=value" / "key" / implied value element at p; returns the rest. */
 static const char *parse_element(QDict *dict, const char *p, const char *implied_key,
                                  unsigned flags, Error **errp)
@@ -65,7 +94,7 @@ static const char *parse_element(QDict *dict, const char *p, const char *implied
         p = NULL;
     } else if (*p == '=') {
         p = read_value(p + 1, value);
-        qdict_put(dict, key, qstring_new_len(value->str, value->len));
+        put_value(dict, key, qstring_new_len(value->str, value->len), flags);
     } else if (flags & OPTS_BARE_KEYS) {
         qdict_put_str(dict, key, "on");
     } else {

@@ -22,6 +22,8 @@ QDict *opts_parse(const char *params, const char *implied_key, Error **errp);
  * as "help=on" so callers can offer their help text.
  */
 #define OPTS_BARE_KEYS 1u
+/* A repeated key keeps every value, as key.0, key.1 ... (-netdev user,hostfwd=). */
+#define OPTS_REPEAT_INDEX 2u
 QDict *opts_parse_full(const char *params, const char *implied_key, unsigned flags,
                        Error **errp);
 /* Merge-parse into an existing dict (repeated -o options: bare keys allowed). */

@@ -189,14 +189,33 @@ static const struct {
     NetdevNew *create;
 } netdev_types[] = {
     { "socket", net_socket_new },
+    { "user", net_user_new },
 };
 
-bool net_check_keys(const QDict *opts, const char *const *allowed, const char *type,
-                    Error **errp)
+static bool in_list(const char *const *list, const char *key, size_t len)
+{
+    for (size_t j = 0; list && list[j]; j++) {
+        if (strlen(list[j]) == len && !strncmp(list[j], key, len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool net_check_keys(const QDict *opts, const char *const *allowed,
+                    const char *const *repeatable, const char *type, Error **errp)
 {
     for (size_t i = 0; i < qdict_size(opts); i++) {
         const char *key = qdict_key_at(opts, i);
+        const char *dot = strchr(key, '.');
         bool known = !strcmp(key, "type") || !strcmp(key, "id");
+        if (dot && in_list(repeatable, key, (size_t)(dot - key))) {
+            continue;
+        }
+        if (dot) {
+            error_setf(errp, "Parameter '%.*s' may be given once", (int)(dot - key), key);
+            return false;
+        }
         for (size_t j = 0; allowed[j] && !known; j++) {
             known = !strcmp(key, allowed[j]);
         }
@@ -304,7 +323,7 @@ NetClient *netdev_add(const QDict *opts, GMainContext *ctx, Error **errp)
 
 NetClient *netdev_add_str(const char *optstr, GMainContext *ctx, Error **errp)
 {
-    QDict *opts = opts_parse(optstr, "type", errp);
+    QDict *opts = opts_parse_full(optstr, "type", OPTS_REPEAT_INDEX, errp);
     NetClient *nc;
 
     if (!opts) {

@@ -86,9 +86,12 @@ NetClient *net_socket_new(const char *id, const QDict *opts, GMainContext *ctx, 
 NetClient *net_user_new(const char *id, const QDict *opts, GMainContext *ctx, Error **errp);
 NetClient *net_tap_new(const char *id, const QDict *opts, GMainContext *ctx, Error **errp);
 
-/* Internal helpers for back ends: the keys of opts must all be in allowed. */
-bool net_check_keys(const QDict *opts, const char *const *allowed, const char *type,
-                    Error **errp);
+/*
+ * Internal helpers for back ends: the keys of opts must all be in allowed;
+ * those in repeatable (NULL-terminated, or NULL) may come as key.N too.
+ */
+bool net_check_keys(const QDict *opts, const char *const *allowed,
+                    const char *const *repeatable, const char *type, Error **errp);
 /*
  * Split a stream of length-prefixed frames (4-byte big-endian length, then
  * the frame): call frame() for each whole one and return how many bytes they

@@ -350,7 +350,7 @@ NetClient *net_socket_new(const char *id, const QDict *opts, GMainContext *ctx, 
     int nmodes = 0;
     SocketMode mode = MODE_LISTEN;
 
-    if (!net_check_keys(opts, keys, "socket", errp)) {
+    if (!net_check_keys(opts, keys, NULL, "socket", errp)) {
         return NULL;
     }
     for (int i = 0; i < 4; i++) {

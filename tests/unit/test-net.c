@@ -259,6 +259,192 @@ static void test_option_errors(void)
     netdev_del("dup", NULL);
 }
 
+/* ---- -netdev user ---- */
+
+static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static uint16_t ip_checksum(const uint8_t *p, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+/* An Ethernet/IPv4/UDP DHCPDISCOVER from guest_mac; returns its length. */
+static size_t dhcp_discover(uint8_t *f)
+{
+    const size_t bootp = 300, udp = 8 + bootp, ip = 20 + udp;
+    memset(f, 0, 14 + ip);
+    memset(f, 0xff, 6);
+    memcpy(f + 6, guest_mac, 6);
+    f[12] = 0x08;
+    uint8_t *h = f + 14;
+    h[0] = 0x45;
+    h[2] = ip >> 8;
+    h[3] = ip & 0xff;
+    h[8] = 64;
+    h[9] = 17;
+    memset(h + 16, 0xff, 4);
+    uint16_t c = ip_checksum(h, 20);
+    h[10] = c >> 8;
+    h[11] = c & 0xff;
+    uint8_t *u = h + 20;
+    u[1] = 68;
+    u[3] = 67;
+    u[4] = udp >> 8;
+    u[5] = udp & 0xff;
+    uint8_t *b = u + 8;
+    b[0] = 1;                   /* BOOTREQUEST */
+    b[1] = 1;
+    b[2] = 6;
+    b[4] = 0x12; b[5] = 0x34; b[6] = 0x56; b[7] = 0x78;
+    memcpy(b + 28, guest_mac, 6);
+    b[236] = 0x63; b[237] = 0x82; b[238] = 0x53; b[239] = 0x63;
+    b[240] = 53; b[241] = 1; b[242] = 1;    /* DHCPDISCOVER */
+    b[243] = 255;
+    return 14 + ip;
+}
+
+static bool is_dhcp_offer(GBytes *frame, uint8_t yiaddr[4])
+{
+    gsize len;
+    const uint8_t *f = g_bytes_get_data(frame, &len);
+    if (len < 14 + 20 + 8 + 244 || f[12] != 0x08 || f[13] != 0 || f[14 + 9] != 17) {
+        return false;
+    }
+    const uint8_t *u = f + 14 + (f[14] & 15) * 4, *b = u + 8;
+    if (u[1] != 67 || u[3] != 68 || b[0] != 2) {
+        return false;
+    }
+    memcpy(yiaddr, b + 16, 4);
+    for (size_t o = 240; o + 2 < len - (size_t)(b - f) && b[o] != 255;) {
+        if (b[o] == 0) {
+            o++;
+            continue;
+        }
+        if (b[o] == 53) {
+            return b[o + 2] == 2;       /* DHCPOFFER */
+        }
+        o += 2 + b[o + 1];
+    }
+    return false;
+}
+
+static bool has_offer(void *opaque)
+{
+    Nic *n = opaque;
+    uint8_t ip[4];
+    for (guint i = 0; i < n->frames->len; i++) {
+        if (is_dhcp_offer(g_ptr_array_index(n->frames, i), ip)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A frame for the guest at 10.0.2.15: an ARP who-has or an IPv4 packet to it. */
+static bool has_frame_for_guest(void *opaque)
+{
+    Nic *n = opaque;
+    static const uint8_t guest_ip[4] = { 10, 0, 2, 15 };
+    for (guint i = 0; i < n->frames->len; i++) {
+        gsize len;
+        const uint8_t *f = g_bytes_get_data(g_ptr_array_index(n->frames, i), &len);
+        if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && !memcmp(f + 38, guest_ip, 4)) {
+            return true;
+        }
+        if (len >= 34 && f[12] == 0x08 && f[13] == 0 && f[14 + 9] == 6 &&
+            !memcmp(f + 30, guest_ip, 4)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_user_dhcp_hostfwd(void)
+{
+    Error *err = NULL;
+    int port = free_port();
+    g_autofree char *o = g_strdup_printf("user,id=u0,hostfwd=tcp:127.0.0.1:%d-:22,"
+                                         "hostfwd=udp::0-10.0.2.15:53,dnssearch=a.example,"
+                                         "dnssearch=b.example,hostname=guest", port);
+    NetClient *u = netdev_add_str(o, NULL, &err);
+    if (err) {
+        g_error("%s", error_message(err));
+    }
+    Nic n;
+    nic_init(&n, "nic-u", u);
+    g_autofree char *info = net_info_text();
+    g_assert_nonnull(strstr(info, " \\ u0: index=0,type=user,net=10.0.2.0,restrict=off"));
+
+    uint8_t frame[600];
+    size_t len = dhcp_discover(frame);
+    g_assert_cmpint(net_send(n.nc, frame, len), ==, (ssize_t)len);
+    run_until(has_offer, &n);
+    uint8_t yiaddr[4] = { 0 };
+    for (guint i = 0; i < n.frames->len; i++) {
+        if (is_dhcp_offer(g_ptr_array_index(n.frames, i), yiaddr)) {
+            break;
+        }
+    }
+    g_assert_cmpuint(yiaddr[0], ==, 10);
+    g_assert_cmpuint(yiaddr[3], ==, 15);
+
+    /* A host connection to the forwarded port reaches the guest's side. */
+    g_ptr_array_set_size(n.frames, 0);
+    g_autofree char *ps = g_strdup_printf("%d", port);
+    g_autoptr(SocketAddress) addr = socket_address_new_inet("127.0.0.1", ps);
+    int fd = socket_connect(addr, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    run_until(has_frame_for_guest, &n);
+    close(fd);
+    nic_free(&n);
+    g_assert_true(netdev_del("u0", NULL));
+}
+
+static void test_user_option_errors(void)
+{
+    static const struct { const char *opts, *msg; } bad[] = {
+        { "user,id=x,net=10.0.2.0/31", "1 to 30" },
+        { "user,id=x,net=10.0.2.0/255.0.255.0", "not a netmask" },
+        { "user,id=x,net=banana", "IPv4 address" },
+        { "user,id=x,host=10.0.3.2", "not a host address" },
+        { "user,id=x,dns=10.0.2.255", "not a host address" },
+        { "user,id=x,dhcpstart=10.0.2.0", "not a host address" },
+        { "user,id=x,restrict=maybe", "'restrict' expects" },
+        { "user,id=x,ipv4=off,ipv6=off", "cannot both be off" },
+        { "user,id=x,hostfwd=tcp:1", "Invalid host forwarding rule" },
+        { "user,id=x,hostfwd=sctp::1-:2", "tcp or udp" },
+        { "user,id=x,hostfwd=tcp::1-:0", "bad guest port" },
+        { "user,id=x,hostfwd=tcp::70000-:22", "bad host port" },
+        { "user,id=x,hostfwd=tcp:host:1-:2", "bad host address" },
+        { "user,id=x,guestfwd=tcp:10.0.2.100:1-cmd:x", "not supported" },
+        { "user,id=x,net=10.0.2.0/24,net=10.0.3.0/24", "may be given once" },
+        { "user,id=x,ipv6-net=fec0::/200", "1 to 126" },
+        { "user,id=x,mtu=9000", "Invalid parameter 'mtu'" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        Error *err = NULL;
+        g_assert_null(netdev_add_str(bad[i].opts, NULL, &err));
+        g_assert_nonnull(err);
+        if (!strstr(error_message(err), bad[i].msg)) {
+            g_error("%s: \"%s\" lacks \"%s\"", bad[i].opts, error_message(err), bad[i].msg);
+        }
+        error_free(err);
+    }
+    /* A network given without a mask takes its class's: 192.168 is /16. */
+    Error *err = NULL;
+    NetClient *u = netdev_add_str("user,id=cls,net=192.168.0.0,host=192.168.7.1", NULL, &err);
+    g_assert_null(err);
+    g_assert_nonnull(u);
+    netdev_del("cls", NULL);
+}
+
 static void test_host_port(void)
 {
     char *h, *p;
@@ -281,5 +467,7 @@ int main(int argc, char **argv)
     g_test_add_func("/net/socket/bad-stream-peer", test_bad_stream_peer);
     g_test_add_func("/net/options", test_option_errors);
     g_test_add_func("/net/host-port", test_host_port);
+    g_test_add_func("/net/user/dhcp-hostfwd", test_user_dhcp_hostfwd);
+    g_test_add_func("/net/user/options", test_user_option_errors);
     return g_test_run();
 }

@@ -199,6 +199,28 @@ static void test_to_string(void)
     qobject_unref(d);
 }
 
+static void test_repeat_index(void)
+{
+    QDict *d = opts_parse_full("user,id=n,hostfwd=tcp::1-:2,hostfwd=udp::3-:4,,x,"
+                               "hostfwd=tcp::5-:6,net=10.0.0.0/8", "type",
+                               OPTS_REPEAT_INDEX, NULL);
+    g_assert_nonnull(d);
+    g_assert_false(qdict_haskey(d, "hostfwd"));
+    g_assert_cmpstr(qdict_get_str(d, "hostfwd.0"), ==, "tcp::1-:2");
+    g_assert_cmpstr(qdict_get_str(d, "hostfwd.1"), ==, "udp::3-:4,x");
+    g_assert_cmpstr(qdict_get_str(d, "hostfwd.2"), ==, "tcp::5-:6");
+    g_assert_cmpstr(qdict_get_str(d, "net"), ==, "10.0.0.0/8");
+    qobject_unref(d);
+    /* Given once, the key stays plain; without the flag the last one wins. */
+    d = opts_parse_full("a=1,b=2", NULL, OPTS_REPEAT_INDEX, NULL);
+    g_assert_cmpstr(qdict_get_str(d, "a"), ==, "1");
+    qobject_unref(d);
+    d = opts_parse("a=1,a=2", NULL, NULL);
+    g_assert_cmpstr(qdict_get_str(d, "a"), ==, "2");
+    g_assert_false(qdict_haskey(d, "a.0"));
+    qobject_unref(d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -213,5 +235,6 @@ int main(int argc, char **argv)
     g_test_add_func("/opts/expand/conflicts", test_expand_conflicts);
     g_test_add_func("/opts/expand/nested-input", test_expand_nested_input);
     g_test_add_func("/opts/to-string", test_to_string);
+    g_test_add_func("/opts/repeat-index", test_repeat_index);
     return g_test_run();
 }
