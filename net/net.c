@@ -190,6 +190,7 @@ static const struct {
 } netdev_types[] = {
     { "socket", net_socket_new },
     { "user", net_user_new },
+    { "tap", net_tap_new },
 };
 
 static bool in_list(const char *const *list, const char *key, size_t len)

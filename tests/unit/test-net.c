@@ -445,6 +445,142 @@ static void test_user_option_errors(void)
     netdev_del("cls", NULL);
 }
 
+/* ---- -netdev tap ---- */
+
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sys/stat.h>
+
+#define TEST_ETHERTYPE 0x88b5   /* local experimental: nothing else sends it */
+
+static bool tap_usable(void)
+{
+    int fd = open("/dev/net/tun", O_RDWR);
+    if (fd < 0 || geteuid() != 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        g_test_skip("needs root and /dev/net/tun");
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+static bool has_test_frame(void *opaque)
+{
+    Nic *n = opaque;
+    for (guint i = 0; i < n->frames->len; i++) {
+        gsize len;
+        const uint8_t *f = g_bytes_get_data(g_ptr_array_index(n->frames, i), &len);
+        if (len >= 14 && f[12] == (TEST_ETHERTYPE >> 8) && f[13] == (TEST_ETHERTYPE & 0xff)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_tap(void)
+{
+    if (!tap_usable()) {
+        return;
+    }
+    Error *err = NULL;
+    g_autofree char *log = g_build_filename(g_get_tmp_dir(), "test-net-tap.log", NULL);
+    g_autofree char *up = g_build_filename(g_get_tmp_dir(), "test-net-ifup.sh", NULL);
+    g_autofree char *body = g_strdup_printf("#!/bin/sh\necho \"$0 $1\" >> %s\n"
+                                            "ip link set dev \"$1\" up\n", log);
+    g_assert_true(g_file_set_contents(up, body, -1, NULL));
+    chmod(up, 0755);
+    unlink(log);
+    g_autofree char *o = g_strdup_printf("tap,id=t0,ifname=qtest%d,script=%s,downscript=%s",
+                                         (int)getpid() % 10000, up, up);
+    NetClient *t = netdev_add_str(o, NULL, &err);
+    if (!t && err && strstr(error_message(err), "Operation not permitted")) {
+        g_test_skip(error_message(err));
+        error_free(err);
+        return;
+    }
+    if (err) {
+        g_error("%s", error_message(err));
+    }
+    Nic n;
+    nic_init(&n, "nic-t", t);
+    g_autofree char *ifname = g_strdup_printf("qtest%d", (int)getpid() % 10000);
+
+    /* The host side: a packet socket on the interface. */
+    int ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(TEST_ETHERTYPE));
+    g_assert_cmpint(ps, >=, 0);
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(TEST_ETHERTYPE),
+                               .sll_ifindex = (int)if_nametoindex(ifname) };
+    g_assert_cmpint(sll.sll_ifindex, >, 0);
+    g_assert_cmpint(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), ==, 0);
+
+    /* Host to guest. */
+    uint8_t frame[60] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x02, 0, 0, 0, 0, 1,
+                          TEST_ETHERTYPE >> 8, TEST_ETHERTYPE & 0xff, 'h', 'i' };
+    g_assert_cmpint(sendto(ps, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)),
+                    ==, sizeof(frame));
+    run_until(has_test_frame, &n);
+
+    /* Guest to host. */
+    frame[14] = 'g';
+    g_assert_cmpint(net_send(n.nc, frame, sizeof(frame)), ==, sizeof(frame));
+    uint8_t got[128];
+    ssize_t r = -1;
+    for (int i = 0; i < 2000; i++) {
+        r = recv(ps, got, sizeof(got), MSG_DONTWAIT);
+        if (r > 14 && got[14] == 'g') {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmpint(r, ==, sizeof(frame));
+    close(ps);
+    nic_free(&n);
+    g_assert_true(netdev_del("t0", NULL));
+
+    /* Both scripts ran with the interface name. */
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    g_autofree char *expect = g_strdup_printf("%s %s\n%s %s\n", up, ifname, up, ifname);
+    g_assert_cmpstr(text, ==, expect);
+    unlink(log);
+    unlink(up);
+}
+
+static void test_tap_errors(void)
+{
+    static const struct { const char *opts, *msg; } bad[] = {
+        { "tap,id=x,vhost=on", "vhost=on is not supported" },
+        { "tap,id=x,queues=4", "queues=4 is not supported" },
+        { "tap,id=x,br=br0", "'br' is not supported" },
+        { "tap,id=x,fd=3,ifname=tap0", "cannot go with fd=" },
+        { "tap,id=x,fd=banana", "open file descriptor" },
+        { "tap,id=x,fd=0", "not a TAP device" },
+        { "tap,id=x,colour=blue", "Invalid parameter 'colour'" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        Error *err = NULL;
+        g_assert_null(netdev_add_str(bad[i].opts, NULL, &err));
+        g_assert_nonnull(err);
+        if (!strstr(error_message(err), bad[i].msg)) {
+            g_error("%s: \"%s\" lacks \"%s\"", bad[i].opts, error_message(err), bad[i].msg);
+        }
+        error_free(err);
+    }
+    if (!tap_usable()) {
+        return;
+    }
+    /* A failing script: the netdev is not created. */
+    Error *err = NULL;
+    g_assert_null(netdev_add_str("tap,id=x,script=/bin/false,downscript=no", NULL, &err));
+    g_assert_nonnull(strstr(error_message(err), "/bin/false failed with status 1"));
+    error_free(err);
+}
+
 static void test_host_port(void)
 {
     char *h, *p;
@@ -469,5 +605,7 @@ int main(int argc, char **argv)
     g_test_add_func("/net/host-port", test_host_port);
     g_test_add_func("/net/user/dhcp-hostfwd", test_user_dhcp_hostfwd);
     g_test_add_func("/net/user/options", test_user_option_errors);
+    g_test_add_func("/net/tap/frames-and-scripts", test_tap);
+    g_test_add_func("/net/tap/errors", test_tap_errors);
     return g_test_run();
 }
