@@ -8,4 +8,5 @@ hw_libhw_la_LIBADD = libcore/libcore.la $(GLIB_LIBS)
 hw_libhw_la_SOURCES += hw/virtio/virtqueue.h hw/virtio/virtqueue.c \
 	hw/virtio/virtio.h hw/virtio/virtio.c hw/virtio/virtio-mmio.h hw/virtio/virtio-mmio.c
 hw_libhw_la_SOURCES += hw/virtio/virtio-rng.h hw/virtio/virtio-rng.c \
-	hw/virtio/virtio-blk.h hw/virtio/virtio-blk.c
+	hw/virtio/virtio-blk.h hw/virtio/virtio-blk.c \
+	hw/virtio/virtio-net.h hw/virtio/virtio-net.c

@@ -34,14 +34,13 @@ void virtio_mmio_init(VirtIOMMIO *t, VirtIODevice *vdev,
 {
     memset(t, 0, sizeof(*t));
     t->vdev = vdev;
-    g_mutex_init(&t->lock);
     vdev->set_irq = set_irq;
     vdev->irq_opaque = irq_opaque;
 }
 
 void virtio_mmio_cleanup(VirtIOMMIO *t)
 {
-    g_mutex_clear(&t->lock);
+    t->vdev = NULL;
 }
 
 static VirtQueue *selected(VirtIOMMIO *t)
@@ -152,7 +151,7 @@ uint64_t virtio_mmio_read(void *opaque, uint64_t offset, unsigned size)
     VirtIOMMIO *t = opaque;
     uint64_t v = 0;
 
-    g_mutex_lock(&t->lock);
+    g_mutex_lock(&t->vdev->lock);
     if (offset >= REG_CONFIG) {
         v = virtio_config_read(t->vdev, (uint32_t)(offset - REG_CONFIG), size);
     } else if (size == 4 && !(offset & 3)) {
@@ -161,7 +160,7 @@ uint64_t virtio_mmio_read(void *opaque, uint64_t offset, unsigned size)
         qemu_log_mask(LOG_GUEST_ERROR, "%s: %u-byte read at 0x%03x ignored\n",
                       t->vdev->ops->name, size, (unsigned)offset);
     }
-    g_mutex_unlock(&t->lock);
+    g_mutex_unlock(&t->vdev->lock);
     return v;
 }
 
@@ -169,7 +168,7 @@ void virtio_mmio_write(void *opaque, uint64_t offset, uint64_t val, unsigned siz
 {
     VirtIOMMIO *t = opaque;
 
-    g_mutex_lock(&t->lock);
+    g_mutex_lock(&t->vdev->lock);
     if (offset >= REG_CONFIG) {
         virtio_config_write(t->vdev, (uint32_t)(offset - REG_CONFIG), val, size);
     } else if (size == 4 && !(offset & 3)) {
@@ -178,5 +177,5 @@ void virtio_mmio_write(void *opaque, uint64_t offset, uint64_t val, unsigned siz
         qemu_log_mask(LOG_GUEST_ERROR, "%s: %u-byte write at 0x%03x ignored\n",
                       t->vdev->ops->name, size, (unsigned)offset);
     }
-    g_mutex_unlock(&t->lock);
+    g_mutex_unlock(&t->vdev->lock);
 }

@@ -20,8 +20,6 @@ typedef struct VirtIOMMIO {
     uint32_t dev_features_sel;
     uint32_t drv_features_sel;
     uint32_t queue_sel;
-    /* vCPUs may touch the window at once: one register access at a time. */
-    GMutex lock;
 } VirtIOMMIO;
 
 /* Put vdev behind the window; set_irq drives the board's interrupt line. */

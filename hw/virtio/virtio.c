@@ -29,6 +29,7 @@ void virtio_init(VirtIODevice *vdev, const VirtIODeviceOps *ops, void *opaque,
     vdev->config_len = config_len;
     vdev->host_features = COMMON_FEATURES | ops->features;
     vdev->vq = g_new0(VirtQueue, num_queues);
+    g_mutex_init(&vdev->lock);
     for (unsigned i = 0; i < num_queues; i++) {
         virtqueue_init(&vdev->vq[i], mem, mem_opaque);
     }
@@ -37,6 +38,7 @@ void virtio_init(VirtIODevice *vdev, const VirtIODeviceOps *ops, void *opaque,
 void virtio_cleanup(VirtIODevice *vdev)
 {
     g_free(vdev->vq);
+    g_mutex_clear(&vdev->lock);
     vdev->vq = NULL;
     vdev->num_queues = 0;
 }

@@ -8,6 +8,7 @@
 #ifndef HW_VIRTIO_VIRTIO_H
 #define HW_VIRTIO_VIRTIO_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,13 @@ struct VirtIODevice {
     /* Set by the transport: drive the interrupt line (level). */
     void (*set_irq)(void *opaque, bool level);
     void *irq_opaque;
+    /*
+     * Held around everything that enters the device: the transport's register
+     * accesses (several vCPUs) and a back end's input (net receive). Device
+     * code never calls out to a peer that could call back in while holding it
+     * on the receive side; see docs/system.md.
+     */
+    GMutex lock;
 };
 
 /*

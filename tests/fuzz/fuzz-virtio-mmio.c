@@ -1,15 +1,17 @@
 /*
  * A guest driving virtio-mmio by register accesses of its choosing, over
  * guest RAM that is also fuzz input: every access size, offset and value, in
- * any order, with rings at any address. Behind the transport: virtio-rng, or
- * virtio-blk over a 1 MiB raw image in memory (bit 7 of the count byte).
- * Input: a count byte (bits 0-6), then 8 bytes per access (flags: bit 0
+ * any order, with rings at any address. Behind the transport (bits 6-7 of the
+ * count byte): virtio-rng, virtio-blk over a 1 MiB raw image in memory, or
+ * virtio-net with no back end. Input: a count byte (bits 0-5), then 8 bytes
+ * per access (flags: bit 0
  * write, bits 1-2 size 1/2/4/8; le16 offset; le32 value; one spare), then the
  * RAM image.
  */
 #include "config.h"
 #include "hw/virtio/virtio-mmio.h"
 #include "hw/virtio/virtio-blk.h"
+#include "hw/virtio/virtio-net.h"
 #include "hw/virtio/virtio-rng.h"
 
 #include <pthread.h>
@@ -81,21 +83,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    size_t nops = data[0] & 0x7f, hdr = 1 + 8 * nops;
-    bool use_blk = data[0] & 0x80;
+    size_t nops = data[0] & 0x3f, hdr = 1 + 8 * nops;
+    unsigned kind = data[0] >> 6;       /* 0, 3: rng; 1: blk; 2: net */
     if (size < hdr) {
         return 0;
     }
     Ram ram = { .size = MIN(size - hdr, (size_t)RAM_MAX) };
     ram.bytes = g_memdup2(data + hdr, ram.size);
     static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
     VirtIORNG rng;
     VirtIOBlk blk;
+    VirtIONet net;
     VirtIOMMIO t;
-    if (use_blk) {
+    if (kind == 1) {
         pthread_once(&once, open_disk);
         virtio_blk_init(&blk, disk, false, true, "fuzz", &ops, &ram);
         virtio_mmio_init(&t, &blk.vdev, set_irq, NULL);
+    } else if (kind == 2) {
+        virtio_net_init(&net, "fuzz-nic", NULL, mac, &ops, &ram, NULL, NULL);
+        virtio_mmio_init(&t, &net.vdev, set_irq, NULL);
     } else {
         virtio_rng_init(&rng, &ops, &ram);
         virtio_mmio_init(&t, &rng.vdev, set_irq, NULL);
@@ -112,8 +119,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     virtio_mmio_cleanup(&t);
-    if (use_blk) {
+    if (kind == 1) {
         virtio_blk_cleanup(&blk);
+    } else if (kind == 2) {
+        virtio_net_cleanup(&net);
     } else {
         virtio_rng_cleanup(&rng);
     }

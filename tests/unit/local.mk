@@ -148,3 +148,6 @@ TESTS += tests/unit/test-virtio-blk
 check_PROGRAMS += tests/unit/test-net
 tests_unit_test_net_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-net
+check_PROGRAMS += tests/unit/test-virtio-net
+tests_unit_test_virtio_net_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-virtio-net
