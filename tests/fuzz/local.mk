@@ -122,3 +122,13 @@ tests_fuzz_fuzz_net_stream_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_net_stream_LDADD = $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-net-stream.c
+
+# The 16550A UART: register accesses from the guest and bytes from the back end.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-serial
+tests_fuzz_fuzz_serial_SOURCES = tests/fuzz/fuzz-serial.c
+tests_fuzz_fuzz_serial_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_serial_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_serial_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-serial.c

@@ -151,3 +151,8 @@ TESTS += tests/unit/test-net
 check_PROGRAMS += tests/unit/test-virtio-net
 tests_unit_test_virtio_net_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-virtio-net
+
+# hw/char: the 16550A UART driven as a driver does.
+check_PROGRAMS += tests/unit/test-serial
+tests_unit_test_serial_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-serial
