@@ -7,6 +7,10 @@ hw_libhw_la_LIBADD = libcore/libcore.la $(GLIB_LIBS)
 # transport-independent device, the virtio-mmio transport, and the devices.
 hw_libhw_la_SOURCES += hw/virtio/virtqueue.h hw/virtio/virtqueue.c \
 	hw/virtio/virtio.h hw/virtio/virtio.c hw/virtio/virtio-mmio.h hw/virtio/virtio-mmio.c
+# core: what devices share
+hw_libhw_la_SOURCES += hw/core/dma.h
+# nvram: fw_cfg
+hw_libhw_la_SOURCES += hw/nvram/fw_cfg.h hw/nvram/fw_cfg.c
 # char: the 16550A UART
 hw_libhw_la_SOURCES += hw/char/serial.h hw/char/serial.c
 hw_libhw_la_SOURCES += hw/virtio/virtio-rng.h hw/virtio/virtio-rng.c \

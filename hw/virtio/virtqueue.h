@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/core/dma.h"
+
 /* Descriptor flags (virtio 1.x, 2.7.5). */
 #define VRING_DESC_F_NEXT       1
 #define VRING_DESC_F_WRITE      2
@@ -35,14 +37,11 @@
 #define VIRTQUEUE_MAX_INDIRECT 1024
 
 /*
- * Guest-physical memory as the device sees it. Each returns false when any
- * byte of [gpa, gpa + len) is not guest RAM; then nothing is promised about
- * buf (read) or guest memory (write).
+ * Guest-physical memory as the device sees it (hw/core/dma.h). Each callback
+ * returns false when any byte of [gpa, gpa + len) is not guest RAM; then
+ * nothing is promised about buf (read) or guest memory (write).
  */
-typedef struct VirtQueueMemOps {
-    bool (*read)(void *opaque, uint64_t gpa, void *buf, size_t len);
-    bool (*write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
-} VirtQueueMemOps;
+typedef DMAOps VirtQueueMemOps;
 
 /* One guest buffer of a chain. */
 typedef struct VirtQueueSeg {

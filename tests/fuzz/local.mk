@@ -132,3 +132,13 @@ tests_fuzz_fuzz_serial_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_serial_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-serial.c
+
+# fw_cfg: port accesses and DMA requests from the guest over guest RAM.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-fw-cfg
+tests_fuzz_fuzz_fw_cfg_SOURCES = tests/fuzz/fuzz-fw-cfg.c
+tests_fuzz_fuzz_fw_cfg_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_fw_cfg_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_fw_cfg_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-fw-cfg.c

@@ -156,3 +156,8 @@ TESTS += tests/unit/test-virtio-net
 check_PROGRAMS += tests/unit/test-serial
 tests_unit_test_serial_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-serial
+
+# hw/nvram: fw_cfg through its ports and DMA.
+check_PROGRAMS += tests/unit/test-fw-cfg
+tests_unit_test_fw_cfg_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-fw-cfg
