@@ -142,3 +142,13 @@ tests_fuzz_fuzz_fw_cfg_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_fw_cfg_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-fw-cfg.c
+
+# Direct Linux boot: arbitrary bytes as a bzImage.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-x86-boot
+tests_fuzz_fuzz_x86_boot_SOURCES = tests/fuzz/fuzz-x86-boot.c
+tests_fuzz_fuzz_x86_boot_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_x86_boot_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_x86_boot_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-x86-boot.c

@@ -161,3 +161,9 @@ TESTS += tests/unit/test-serial
 check_PROGRAMS += tests/unit/test-fw-cfg
 tests_unit_test_fw_cfg_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-fw-cfg
+
+# hw/i386: the direct Linux boot plan.
+check_PROGRAMS += tests/unit/test-x86-boot
+tests_unit_test_x86_boot_LDADD = hw/libhw.la $(UNIT_LDADD)
+tests_unit_test_x86_boot_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_KERNEL_PATH='"$(abs_top_builddir)/tests/linux/vmlinuz"'
+TESTS += tests/unit/test-x86-boot
