@@ -57,6 +57,9 @@ void virtio_reset(VirtIODevice *vdev)
     }
     for (unsigned i = 0; i < vdev->num_queues; i++) {
         virtqueue_reset(&vdev->vq[i]);
+        if (vdev->queue_size_starts_max) {
+            vdev->vq[i].size = vdev->queue_max;
+        }
     }
     vdev->guest_features = 0;
     vdev->status = 0;

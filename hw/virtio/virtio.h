@@ -57,6 +57,7 @@ struct VirtIODevice {
     unsigned num_queues;
     VirtQueue *vq;
     uint16_t queue_max;             /* largest size the driver may choose */
+    bool queue_size_starts_max;     /* PCI: a reset queue offers queue_max (mmio: 0) */
     uint64_t host_features;         /* offered: common | ops->features */
     uint64_t guest_features;        /* what the driver wrote */
     uint8_t status;

@@ -152,3 +152,13 @@ tests_fuzz_fuzz_x86_boot_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_x86_boot_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-x86-boot.c
+
+# PCI mechanism #1 and the virtio PCI BAR (virtio-rng behind it) over guest RAM.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-virtio-pci
+tests_fuzz_fuzz_virtio_pci_SOURCES = tests/fuzz/fuzz-virtio-pci.c
+tests_fuzz_fuzz_virtio_pci_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_virtio_pci_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_virtio_pci_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-virtio-pci.c

@@ -167,3 +167,8 @@ check_PROGRAMS += tests/unit/test-x86-boot
 tests_unit_test_x86_boot_LDADD = hw/libhw.la $(UNIT_LDADD)
 tests_unit_test_x86_boot_CPPFLAGS = $(AM_CPPFLAGS) -DTEST_KERNEL_PATH='"$(abs_top_builddir)/tests/linux/vmlinuz"'
 TESTS += tests/unit/test-x86-boot
+
+# hw/pci and the virtio PCI transport, enumerated and driven as firmware and drivers do.
+check_PROGRAMS += tests/unit/test-virtio-pci
+tests_unit_test_virtio_pci_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-virtio-pci
