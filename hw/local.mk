@@ -15,6 +15,8 @@ hw_libhw_la_SOURCES += hw/nvram/fw_cfg.h hw/nvram/fw_cfg.c
 hw_libhw_la_SOURCES += hw/i386/x86-boot.h hw/i386/x86-boot.c
 # pci: configuration space, BARs, INTx, mechanism #1; the virtio PCI transport
 hw_libhw_la_SOURCES += hw/pci/pci.h hw/pci/pci.c hw/virtio/virtio-pci.h hw/virtio/virtio-pci.c
+# rtc: the PC's MC146818 clock and CMOS
+hw_libhw_la_SOURCES += hw/rtc/mc146818.h hw/rtc/mc146818.c
 # char: the 16550A UART
 hw_libhw_la_SOURCES += hw/char/serial.h hw/char/serial.c
 hw_libhw_la_SOURCES += hw/virtio/virtio-rng.h hw/virtio/virtio-rng.c \

@@ -162,3 +162,13 @@ tests_fuzz_fuzz_virtio_pci_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_virtio_pci_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-virtio-pci.c
+
+# The RTC/CMOS ports from the guest while time moves.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-rtc
+tests_fuzz_fuzz_rtc_SOURCES = tests/fuzz/fuzz-rtc.c
+tests_fuzz_fuzz_rtc_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_rtc_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_rtc_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-rtc.c

@@ -172,3 +172,8 @@ TESTS += tests/unit/test-x86-boot
 check_PROGRAMS += tests/unit/test-virtio-pci
 tests_unit_test_virtio_pci_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-virtio-pci
+
+# hw/rtc: the MC146818 on a clock the test moves.
+check_PROGRAMS += tests/unit/test-rtc
+tests_unit_test_rtc_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-rtc
