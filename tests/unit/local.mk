@@ -177,3 +177,8 @@ TESTS += tests/unit/test-virtio-pci
 check_PROGRAMS += tests/unit/test-rtc
 tests_unit_test_rtc_LDADD = hw/libhw.la $(UNIT_LDADD)
 TESTS += tests/unit/test-rtc
+
+# softmmu: the memory API.
+check_PROGRAMS += tests/unit/test-memory
+tests_unit_test_memory_LDADD = softmmu/libsoftmmu.la $(UNIT_LDADD)
+TESTS += tests/unit/test-memory
