@@ -172,3 +172,13 @@ tests_fuzz_fuzz_rtc_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_rtc_LDADD = hw/libhw.la $(FUZZ_LINK_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz-rtc.c
+
+# QMP sessions: any bytes from a client.
+if ENABLE_FUZZERS
+FUZZ_TARGETS += tests/fuzz/fuzz-qmp
+tests_fuzz_fuzz_qmp_SOURCES = tests/fuzz/fuzz-qmp.c
+tests_fuzz_fuzz_qmp_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_qmp_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_qmp_LDADD = $(FUZZ_LINK_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz-qmp.c

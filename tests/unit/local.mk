@@ -182,3 +182,8 @@ TESTS += tests/unit/test-rtc
 check_PROGRAMS += tests/unit/test-memory
 tests_unit_test_memory_LDADD = softmmu/libsoftmmu.la $(UNIT_LDADD)
 TESTS += tests/unit/test-memory
+
+# monitor: QMP sessions.
+check_PROGRAMS += tests/unit/test-qmp-server
+tests_unit_test_qmp_server_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-qmp-server
