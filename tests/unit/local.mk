@@ -187,3 +187,8 @@ TESTS += tests/unit/test-memory
 check_PROGRAMS += tests/unit/test-qmp-server
 tests_unit_test_qmp_server_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-qmp-server
+
+# chardev: options, file, pipe, pty, socket, ringbuf.
+check_PROGRAMS += tests/unit/test-chardev
+tests_unit_test_chardev_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-chardev
