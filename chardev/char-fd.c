@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "libcore/main-loop.h"
+#include "libcore/opts.h"
 
 typedef struct FdState {
     int in_fd, out_fd;
@@ -148,25 +149,6 @@ static FdState *fd_state(Chardev *chr, int in_fd, int out_fd)
     return s;
 }
 
-static bool parse_bool(const QDict *opts, const char *key, bool def, bool *out, Error **errp)
-{
-    const char *v = qdict_get_str(opts, key);
-
-    *out = def;
-    if (!v) {
-        return true;
-    }
-    if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
-        *out = true;
-    } else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
-        *out = false;
-    } else {
-        error_setf(errp, "Parameter '%s' expects 'on' or 'off'", key);
-        return false;
-    }
-    return true;
-}
-
 /* ---- file ---- */
 
 static bool file_open(Chardev *chr, const QDict *opts, Error **errp)
@@ -179,7 +161,7 @@ static bool file_open(Chardev *chr, const QDict *opts, Error **errp)
         error_setf(errp, "chardev: file: no filename given");
         return false;
     }
-    if (!parse_bool(opts, "append", false, &append, errp)) {
+    if (!opts_get_bool(opts, "append", false, &append, errp)) {
         return false;
     }
     fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0666);
@@ -248,7 +230,7 @@ static bool stdio_open(Chardev *chr, const QDict *opts, Error **errp)
     bool sig;
     static bool registered;
 
-    if (!parse_bool(opts, "signal", true, &sig, errp)) {
+    if (!opts_get_bool(opts, "signal", true, &sig, errp)) {
         return false;
     }
     if (stdio_in_use) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "libcore/main-loop.h"
+#include "libcore/opts.h"
 #include "libcore/sockets.h"
 
 typedef struct SockState {
@@ -206,37 +207,17 @@ static void sock_close(Chardev *chr)
     g_free(s);
 }
 
-static bool get_bool(const QDict *opts, const char *key, bool def, bool *out, Error **errp)
-{
-    const char *v = qdict_get_str(opts, key);
-
-    *out = def;
-    if (!v) {
-        return true;
-    }
-    if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
-        *out = true;
-        return true;
-    }
-    if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
-        *out = false;
-        return true;
-    }
-    error_setf(errp, "Parameter '%s' expects 'on' or 'off'", key);
-    return false;
-}
-
 static bool parse_opts(SockState *s, const QDict *opts, bool *wait, Error **errp)
 {
     const char *host = qdict_get_str(opts, "host"), *port = qdict_get_str(opts, "port");
     const char *path = qdict_get_str(opts, "path"), *rc = qdict_get_str(opts, "reconnect");
     bool telnet, websocket;
 
-    if (!get_bool(opts, "server", false, &s->server, errp) ||
-        !get_bool(opts, "wait", true, wait, errp) ||
-        !get_bool(opts, "nodelay", false, &s->nodelay, errp) ||
-        !get_bool(opts, "telnet", false, &telnet, errp) ||
-        !get_bool(opts, "websocket", false, &websocket, errp)) {
+    if (!opts_get_bool(opts, "server", false, &s->server, errp) ||
+        !opts_get_bool(opts, "wait", true, wait, errp) ||
+        !opts_get_bool(opts, "nodelay", false, &s->nodelay, errp) ||
+        !opts_get_bool(opts, "telnet", false, &telnet, errp) ||
+        !opts_get_bool(opts, "websocket", false, &websocket, errp)) {
         return false;
     }
     if (telnet || websocket || qdict_haskey(opts, "tls-creds")) {

@@ -72,19 +72,6 @@ static bool check_keys(const QDict *opts, const ChardevOps *ops, Error **errp)
     return true;
 }
 
-static bool id_ok(const char *id)
-{
-    if (!id || !g_ascii_isalpha(*id)) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static const ChardevOps *find_backend(const char *name, Error **errp)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(backends); i++) {
@@ -105,7 +92,7 @@ static const ChardevOps *find_backend(const char *name, Error **errp)
 Chardev *chardev_new(const QDict *opts, GMainContext *ctx, Error **errp)
 {
     const char *backend = qdict_get_str(opts, "backend");
-    const char *id = qdict_get_str(opts, "id");
+    const char *id;
     const ChardevOps *ops;
 
     if (!backend) {
@@ -115,12 +102,7 @@ Chardev *chardev_new(const QDict *opts, GMainContext *ctx, Error **errp)
     if (!(ops = find_backend(backend, errp))) {
         return NULL;
     }
-    if (!id) {
-        error_setf(errp, "Parameter 'id' is missing");
-        return NULL;
-    }
-    if (!id_ok(id)) {
-        error_setf(errp, "Parameter 'id' expects an identifier");
+    if (!(id = opts_get_id(opts, errp))) {
         return NULL;
     }
     if (chardev_find(id)) {

@@ -193,20 +193,6 @@ static bool object_complete(Object *obj, const TypeInfo *type, Error **errp)
 
 /* ---- user objects ---- */
 
-/* Letters, digits, '-', '.', '_', starting with a letter. */
-static bool id_wellformed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Option values may arrive typed (object-add JSON); properties take text. */
 static char *prop_value_text(const char *key, QObject *v, Error **errp)
 {
@@ -266,17 +252,7 @@ static const TypeInfo *user_type_lookup(const QDict *props, Error **errp)
 
 static const char *user_id_check(const QDict *props, Error **errp)
 {
-    const char *id = qdict_get_str(props, "id");
-    if (!id) {
-        error_setf(errp, "Parameter 'id' is missing");
-        return NULL;
-    }
-    if (!id_wellformed(id)) {
-        error_setf(errp, "Parameter 'id' expects an identifier (letters, digits, "
-                   "'-', '.', '_', starting with a letter)");
-        return NULL;
-    }
-    return id;
+    return opts_get_id(props, errp);
 }
 
 Object *user_object_create(const QDict *props, Error **errp)

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "libcore/opts.h"
+#include "libcore/cutils.h"
 
 #include <glib.h>
 #include <string.h>
@@ -310,4 +311,45 @@ char *opts_to_string(const QDict *dict)
     }
     qobject_unref(flat);
     return g_string_free(out, FALSE);
+}
+
+bool id_wellformed(const char *id)
+{
+    if (!g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *opts_get_id(const QDict *opts, Error **errp)
+{
+    const char *id = qdict_get_str(opts, "id");
+
+    if (!id) {
+        error_setf(errp, "Parameter 'id' is missing");
+        return NULL;
+    }
+    if (!id_wellformed(id)) {
+        error_setf(errp, "Parameter 'id' expects an identifier (letters, digits, "
+                   "'-', '.', '_', starting with a letter)");
+        return NULL;
+    }
+    return id;
+}
+
+bool opts_get_bool(const QDict *opts, const char *key, bool def, bool *out, Error **errp)
+{
+    const char *v = qdict_get_str(opts, key);
+
+    *out = def;
+    if (v && !parse_bool(v, out, NULL)) {
+        error_setf(errp, "Parameter '%s' expects 'on' or 'off'", key);
+        return false;
+    }
+    return true;
 }

@@ -37,4 +37,13 @@ QDict *qdict_expand(const QDict *flat, Error **errp);
 /* Render a dict (flattened first) back into "k=v,k2=v2" with commas escaped. */
 char *opts_to_string(const QDict *dict);
 
+/*
+ * The "id" member, which must be there and be an identifier (letters, digits,
+ * '-', '.', '_', starting with a letter); NULL with QEMU's messages otherwise.
+ */
+const char *opts_get_id(const QDict *opts, Error **errp);
+bool id_wellformed(const char *id);
+/* A string option as a boolean (on/off/yes/no/true/false); absent: def. */
+bool opts_get_bool(const QDict *opts, const char *key, bool def, bool *out, Error **errp);
+
 #endif

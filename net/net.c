@@ -274,34 +274,16 @@ ssize_t net_stream_frames(const uint8_t *buf, size_t have,
     return (ssize_t)off;
 }
 
-static bool id_ok(const char *id)
-{
-    if (!id || !g_ascii_isalpha(*id)) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 NetClient *netdev_add(const QDict *opts, GMainContext *ctx, Error **errp)
 {
     const char *type = qdict_get_str(opts, "type");
-    const char *id = qdict_get_str(opts, "id");
+    const char *id;
 
     if (!type) {
         error_setf(errp, "Parameter 'type' is missing");
         return NULL;
     }
-    if (!id) {
-        error_setf(errp, "Parameter 'id' is missing");
-        return NULL;
-    }
-    if (!id_ok(id)) {
-        error_setf(errp, "Parameter 'id' expects an identifier");
+    if (!(id = opts_get_id(opts, errp))) {
         return NULL;
     }
     if (net_client_find(id)) {

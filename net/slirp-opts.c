@@ -7,6 +7,7 @@
 #include "config.h"
 #include "net/net.h"
 #include "net/slirp-int.h"
+#include "libcore/opts.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -17,26 +18,6 @@ static const char *const user_keys[] = {
     "ipv6-net", "ipv6-host", "ipv6-dns", "dnssearch", "domainname", "tftp",
     "tftp-server-name", "bootfile", "hostfwd", NULL
 };
-
-static bool parse_bool(const QDict *opts, const char *key, bool def, bool *out, Error **errp)
-{
-    static const char *const yes[] = { "on", "yes", "y", "true" };
-    static const char *const no[] = { "off", "no", "n", "false" };
-    const char *v = qdict_get_str(opts, key);
-
-    *out = def;
-    if (!v) {
-        return true;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
-        if (!strcmp(v, yes[i]) || !strcmp(v, no[i])) {
-            *out = !strcmp(v, yes[i]);
-            return true;
-        }
-    }
-    error_setf(errp, "Parameter '%s' expects 'on' or 'off'", key);
-    return false;
-}
 
 static bool parse_addr(const char *key, const char *v, struct in_addr *out, Error **errp)
 {
@@ -296,9 +277,9 @@ bool user_parse_opts(const QDict *opts, SlirpConfig *cfg, UserOpts *uo, Error **
     memset(uo, 0, sizeof(*uo));
     cfg->version = 4;
     if (!check_keys(opts, errp) ||
-        !parse_bool(opts, "restrict", false, &restrict_, errp) ||
-        !parse_bool(opts, "ipv4", true, &ipv4, errp) ||
-        !parse_bool(opts, "ipv6", true, &ipv6, errp)) {
+        !opts_get_bool(opts, "restrict", false, &restrict_, errp) ||
+        !opts_get_bool(opts, "ipv4", true, &ipv4, errp) ||
+        !opts_get_bool(opts, "ipv6", true, &ipv6, errp)) {
         return false;
     }
     if (!ipv4 && !ipv6) {

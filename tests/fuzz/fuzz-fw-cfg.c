@@ -11,34 +11,9 @@
 #include <glib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz-ram.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct Ram {
-    uint8_t *bytes;
-    size_t size;
-} Ram;
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(buf, r->bytes + gpa, len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(r->bytes + gpa, buf, len);
-    return true;
-}
-
-static const DMAOps dma = { ram_read, ram_write };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,9 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     size_t nops = data[0], hdr = 1 + 6 * nops;
-    Ram ram = { .size = MIN(size - hdr, (size_t)64 * 1024) };
+    FuzzRam ram = { .size = MIN(size - hdr, (size_t)64 * 1024) };
     ram.bytes = g_memdup2(data + hdr, ram.size);
-    FWCfgState *s = fw_cfg_new(&dma, &ram);
+    FWCfgState *s = fw_cfg_new(&fuzz_ram_ops, &ram);
     fw_cfg_add_i64(s, FW_CFG_RAM_SIZE, 1 << 30);
     fw_cfg_add_file(s, "etc/ro", "read only", 9, false, NULL);
     fw_cfg_add_file(s, "etc/rw", "writable", 8, true, NULL);

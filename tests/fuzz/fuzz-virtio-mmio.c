@@ -24,36 +24,11 @@
 #include <glib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz-ram.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define RAM_MAX (64 * 1024)
-
-typedef struct Ram {
-    uint8_t *bytes;
-    size_t size;
-} Ram;
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(buf, r->bytes + gpa, len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(r->bytes + gpa, buf, len);
-    return true;
-}
-
-static const VirtQueueMemOps ops = { ram_read, ram_write };
 
 static void set_irq(void *opaque, bool level)
 {
@@ -88,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < hdr) {
         return 0;
     }
-    Ram ram = { .size = MIN(size - hdr, (size_t)RAM_MAX) };
+    FuzzRam ram = { .size = MIN(size - hdr, (size_t)RAM_MAX) };
     ram.bytes = g_memdup2(data + hdr, ram.size);
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     static const uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
@@ -98,13 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     VirtIOMMIO t;
     if (kind == 1) {
         pthread_once(&once, open_disk);
-        virtio_blk_init(&blk, disk, false, true, "fuzz", &ops, &ram);
+        virtio_blk_init(&blk, disk, false, true, "fuzz", &fuzz_ram_ops, &ram);
         virtio_mmio_init(&t, &blk.vdev, set_irq, NULL);
     } else if (kind == 2) {
-        virtio_net_init(&net, "fuzz-nic", NULL, mac, &ops, &ram, NULL, NULL);
+        virtio_net_init(&net, "fuzz-nic", NULL, mac, &fuzz_ram_ops, &ram, NULL, NULL);
         virtio_mmio_init(&t, &net.vdev, set_irq, NULL);
     } else {
-        virtio_rng_init(&rng, &ops, &ram);
+        virtio_rng_init(&rng, &fuzz_ram_ops, &ram);
         virtio_mmio_init(&t, &rng.vdev, set_irq, NULL);
     }
     for (size_t i = 0; i < nops; i++) {

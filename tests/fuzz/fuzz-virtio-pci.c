@@ -12,34 +12,9 @@
 #include <glib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz-ram.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct Ram {
-    uint8_t *bytes;
-    size_t size;
-} Ram;
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(buf, r->bytes + gpa, len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(r->bytes + gpa, buf, len);
-    return true;
-}
-
-static const DMAOps ops = { ram_read, ram_write };
 
 static void map_bar(void *opaque, PCIDevice *dev, int bar, uint64_t old, uint64_t addr)
 {
@@ -55,12 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     size_t nops = data[0], hdr = 1 + 8 * nops;
-    Ram ram = { .size = MIN(size - hdr, (size_t)64 * 1024) };
+    FuzzRam ram = { .size = MIN(size - hdr, (size_t)64 * 1024) };
     ram.bytes = g_memdup2(data + hdr, ram.size);
     PCIBus *bus = pci_bus_new(map_bar, set_intx, NULL);
     VirtIORNG rng;
     VirtIOPCI p;
-    virtio_rng_init(&rng, &ops, &ram);
+    virtio_rng_init(&rng, &fuzz_ram_ops, &ram);
     virtio_pci_init(&p, &rng.vdev, bus, PCI_DEVFN(1, 0), "rng", NULL);
     for (size_t i = 0; i < nops; i++) {
         const uint8_t *op = data + 1 + 8 * i;

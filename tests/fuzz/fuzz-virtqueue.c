@@ -11,47 +11,22 @@
 #include <glib.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz-ram.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define HDR 8
 #define RAM_MAX (64 * 1024)
-
-typedef struct Ram {
-    uint8_t *bytes;
-    size_t size;
-} Ram;
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(buf, r->bytes + gpa, len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    Ram *r = opaque;
-    if (gpa > r->size || len > r->size - gpa) {
-        return false;
-    }
-    memcpy(r->bytes + gpa, buf, len);
-    return true;
-}
-
-static const VirtQueueMemOps ops = { ram_read, ram_write };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < HDR) {
         return 0;
     }
-    Ram ram = { .size = MIN(size - HDR, (size_t)RAM_MAX) };
+    FuzzRam ram = { .size = MIN(size - HDR, (size_t)RAM_MAX) };
     ram.bytes = g_memdup2(data + HDR, ram.size);
     VirtQueue vq;
-    virtqueue_init(&vq, &ops, &ram);
+    virtqueue_init(&vq, &fuzz_ram_ops, &ram);
     vq.size = (uint16_t)(1u << (data[0] & 15));     /* 1 .. 32768 */
     vq.event_idx = data[1] & 1;
     vq.desc = (uint64_t)data[2] << 8 | data[3] << 4;

@@ -4,7 +4,7 @@
 # add it to FUZZ_TARGETS with the four per-target lines below, and commit a few
 # small seeds in tests/fuzz/corpus/fuzz-NAME/. scripts/fuzz.sh runs every target
 # listed in FUZZ_TARGETS.
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz-feed.h
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz-feed.h tests/fuzz/fuzz-ram.h
 
 FUZZ_TARGETS =
 if ENABLE_FUZZERS

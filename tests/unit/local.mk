@@ -105,7 +105,7 @@ TESTS += tests/unit/test-tcg-passes
 
 # targets/riscv: the RISC-V front end through the reference interpreter.
 RISCV_UNIT_LDADD = targets/riscv/libtarget-riscv.la libtcg/libtcg.la $(UNIT_LDADD) -lm
-EXTRA_DIST += tests/unit/test-riscv-util.h
+EXTRA_DIST += tests/unit/test-riscv-util.h tests/unit/test-ram.h
 check_PROGRAMS += tests/unit/test-riscv-int
 tests_unit_test_riscv_int_LDADD = $(RISCV_UNIT_LDADD)
 TESTS += tests/unit/test-riscv-int

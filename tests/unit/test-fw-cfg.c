@@ -14,28 +14,7 @@
 #define CTL_GPA  (RAM_BASE + 0x100)
 #define BUF_GPA  (RAM_BASE + 0x1000)
 
-static uint8_t ram[RAM_SIZE];
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len) {
-        return false;
-    }
-    memcpy(buf, ram + (gpa - RAM_BASE), len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len) {
-        return false;
-    }
-    memcpy(ram + (gpa - RAM_BASE), buf, len);
-    return true;
-}
-
-static const DMAOps dma = { ram_read, ram_write };
-static uint8_t *at(uint64_t gpa) { return ram + (gpa - RAM_BASE); }
+#include "tests/unit/test-ram.h"
 
 static void sel(FWCfgState *s, uint16_t key) { fw_cfg_io_write(s, 0, key, 2); }
 static uint8_t data(FWCfgState *s) { return (uint8_t)fw_cfg_io_read(s, 1, 1); }
@@ -62,7 +41,7 @@ static uint32_t dma_req(FWCfgState *s, uint32_t control, uint32_t len, uint64_t 
 
 static void test_ports(void)
 {
-    FWCfgState *s = fw_cfg_new(&dma, NULL);
+    FWCfgState *s = fw_cfg_new(&ram_ops, NULL);
     fw_cfg_add_i16(s, FW_CFG_NB_CPUS, 4);
     fw_cfg_add_string(s, FW_CFG_CMDLINE_DATA, "console=ttyS0");
     sel(s, FW_CFG_SIGNATURE);
@@ -95,7 +74,7 @@ static void test_ports(void)
 
 static void test_directory(void)
 {
-    FWCfgState *s = fw_cfg_new(&dma, NULL);
+    FWCfgState *s = fw_cfg_new(&ram_ops, NULL);
     Error *err = NULL;
     g_assert_true(fw_cfg_add_file(s, "etc/zeta", "zz", 2, false, NULL));
     g_assert_true(fw_cfg_add_file(s, "etc/alpha", "aaaa", 4, false, NULL));
@@ -126,7 +105,7 @@ static void test_directory(void)
 
 static void test_dma(void)
 {
-    FWCfgState *s = fw_cfg_new(&dma, NULL);
+    FWCfgState *s = fw_cfg_new(&ram_ops, NULL);
     g_assert_true(fw_cfg_add_file(s, "etc/data", "0123456789", 10, false, NULL));
     g_assert_true(fw_cfg_add_file(s, "etc/rw", "........", 8, true, NULL));
     size_t n;

@@ -27,35 +27,10 @@
 #define DATA_GPA  (RAM_BASE + 0x10000)
 #define DISK_SIZE (1u << 20)
 
-static uint8_t ram[RAM_SIZE];
+#include "tests/unit/test-ram.h"
+
 static char *tmpdir;
 
-static bool in_ram(uint64_t gpa, size_t len)
-{
-    return gpa >= RAM_BASE && len <= RAM_SIZE && gpa - RAM_BASE <= RAM_SIZE - len;
-}
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    if (!in_ram(gpa, len)) {
-        return false;
-    }
-    memcpy(buf, ram + (gpa - RAM_BASE), len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    if (!in_ram(gpa, len)) {
-        return false;
-    }
-    memcpy(ram + (gpa - RAM_BASE), buf, len);
-    return true;
-}
-
-static const VirtQueueMemOps ram_ops = { ram_read, ram_write };
-
-static uint8_t *at(uint64_t gpa) { return ram + (gpa - RAM_BASE); }
 
 typedef struct Rig {
     VirtIOBlk b;

@@ -27,34 +27,10 @@ enum {
     R_DEVICE_LO = 0x0a0, R_DEVICE_HI = 0x0a4, R_SHM_LEN_LO = 0x0b0, R_CONFIG_GEN = 0x0fc,
 };
 
-static uint8_t ram[RAM_SIZE];
+#include "tests/unit/test-ram.h"
+
 static bool irq_level;
 static unsigned irq_edges;
-
-static bool in_ram(uint64_t gpa, size_t len)
-{
-    return gpa >= RAM_BASE && len <= RAM_SIZE && gpa - RAM_BASE <= RAM_SIZE - len;
-}
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    if (!in_ram(gpa, len)) {
-        return false;
-    }
-    memcpy(buf, ram + (gpa - RAM_BASE), len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    if (!in_ram(gpa, len)) {
-        return false;
-    }
-    memcpy(ram + (gpa - RAM_BASE), buf, len);
-    return true;
-}
-
-static const VirtQueueMemOps ram_ops = { ram_read, ram_write };
 
 static void set_irq(void *opaque, bool level)
 {

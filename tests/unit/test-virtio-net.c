@@ -19,28 +19,7 @@
 #define USED(q)  (RAM_BASE + 0x2000 + (q) * 0x4000)
 #define BUF(i)   (RAM_BASE + 0x10000 + (i) * 0x1000)
 
-static uint8_t ram[RAM_SIZE];
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len) {
-        return false;
-    }
-    memcpy(buf, ram + (gpa - RAM_BASE), len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len) {
-        return false;
-    }
-    memcpy(ram + (gpa - RAM_BASE), buf, len);
-    return true;
-}
-
-static const VirtQueueMemOps ram_ops = { ram_read, ram_write };
-static uint8_t *at(uint64_t gpa) { return ram + (gpa - RAM_BASE); }
+#include "tests/unit/test-ram.h"
 
 /* The back end: records what the NIC sends. */
 static GPtrArray *sent;

@@ -21,27 +21,7 @@
 #define BUF_GPA   (RAM_BASE + 0x8000)
 #define BAR_ADDR  0xfe000000u
 
-static uint8_t ram[RAM_SIZE];
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len) {
-        return false;
-    }
-    memcpy(buf, ram + (gpa - RAM_BASE), len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    if (gpa < RAM_BASE || len > RAM_SIZE || gpa - RAM_BASE > RAM_SIZE - len) {
-        return false;
-    }
-    memcpy(ram + (gpa - RAM_BASE), buf, len);
-    return true;
-}
-
-static const DMAOps ram_ops = { ram_read, ram_write };
+#include "tests/unit/test-ram.h"
 
 static uint64_t mapped_at = PCI_BAR_UNMAPPED;
 static unsigned map_calls;

@@ -20,47 +20,16 @@
 #define DATA_GPA  (RAM_BASE + 0x4000)
 #define INDIR_GPA (RAM_BASE + 0x3000)
 
-static uint8_t ram[RAM_SIZE];
+#include "tests/unit/test-ram.h"
 
-static bool in_ram(uint64_t gpa, size_t len)
-{
-    return gpa >= RAM_BASE && len <= RAM_SIZE && gpa - RAM_BASE <= RAM_SIZE - len;
-}
-
-static bool ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    if (!in_ram(gpa, len)) {
-        return false;
-    }
-    memcpy(buf, ram + (gpa - RAM_BASE), len);
-    return true;
-}
-
-static bool ram_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    if (!in_ram(gpa, len)) {
-        return false;
-    }
-    memcpy(ram + (gpa - RAM_BASE), buf, len);
-    return true;
-}
-
-static const VirtQueueMemOps ram_ops = { ram_read, ram_write };
-
-static uint8_t *gpa_ptr(uint64_t gpa)
-{
-    g_assert_true(in_ram(gpa, 1));
-    return ram + (gpa - RAM_BASE);
-}
-
-static void put16(uint64_t gpa, uint16_t v) { v = GUINT16_TO_LE(v); memcpy(gpa_ptr(gpa), &v, 2); }
-static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, gpa_ptr(gpa), 2); return GUINT16_FROM_LE(v); }
-static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, gpa_ptr(gpa), 4); return GUINT32_FROM_LE(v); }
+static void put16(uint64_t gpa, uint16_t v) { v = GUINT16_TO_LE(v); memcpy(at(gpa), &v, 2); }
+static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, at(gpa), 2); return GUINT16_FROM_LE(v); }
+static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, at(gpa), 4); return GUINT32_FROM_LE(v); }
 
 static void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
                      uint16_t next)
 {
-    uint8_t *p = gpa_ptr(table + 16 * i);
+    uint8_t *p = at(table + 16 * i);
     uint64_t a = GUINT64_TO_LE(addr);
     uint32_t l = GUINT32_TO_LE(len);
     uint16_t f = GUINT16_TO_LE(flags), n = GUINT16_TO_LE(next);
@@ -116,8 +85,8 @@ static void test_request_reply(void)
     setup(&vq, false);
     g_assert_true(virtqueue_empty(&vq));
     g_assert_cmpint(virtqueue_pop(&vq, &e), ==, 0);
-    memcpy(gpa_ptr(DATA_GPA), "hello, ", 7);
-    memcpy(gpa_ptr(DATA_GPA + 0x100), "device", 6);
+    memcpy(at(DATA_GPA), "hello, ", 7);
+    memcpy(at(DATA_GPA + 0x100), "device", 6);
     set_desc(DESC_GPA, 3, DATA_GPA, 7, VRING_DESC_F_NEXT, 5);
     set_desc(DESC_GPA, 5, DATA_GPA + 0x100, 6, VRING_DESC_F_NEXT, 1);
     set_desc(DESC_GPA, 1, DATA_GPA + 0x200, 16, VRING_DESC_F_WRITE, 0);
@@ -137,7 +106,7 @@ static void test_request_reply(void)
     g_assert_cmpuint(virtqueue_elem_read(&vq, &e, 9, buf, 3), ==, 3);
     g_assert_cmpstr(buf, ==, "vic");
     g_assert_cmpuint(virtqueue_elem_write(&vq, &e, 0, "answer, and more than fits", 26), ==, 16);
-    g_assert_cmpint(memcmp(gpa_ptr(DATA_GPA + 0x200), "answer, and more", 16), ==, 0);
+    g_assert_cmpint(memcmp(at(DATA_GPA + 0x200), "answer, and more", 16), ==, 0);
     g_assert_true(virtqueue_push(&vq, &e, 16));
     g_assert_cmpuint(get16(USED_GPA + 2), ==, 1);
     g_assert_cmpuint(get32(USED_GPA + 4), ==, 3);
@@ -194,7 +163,7 @@ static void test_many_segments(void)
     setup(&vq, false);
     for (unsigned i = 0; i < 100; i++) {
         set_desc(INDIR_GPA, i, DATA_GPA + i, 1, i < 99 ? VRING_DESC_F_NEXT : 0, i + 1);
-        gpa_ptr(DATA_GPA)[i] = (uint8_t)i;
+        at(DATA_GPA)[i] = (uint8_t)i;
     }
     set_desc(DESC_GPA, 0, INDIR_GPA, 100 * 16, VRING_DESC_F_INDIRECT, 0);
     make_available(0);
