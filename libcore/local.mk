@@ -9,8 +9,8 @@ libcore_libcore_la_SOURCES = \
 	libcore/object.c libcore/object.h libcore/object-int.h libcore/secret.c \
 	libcore/main-loop.c libcore/main-loop.h \
 	libcore/thread-pool.c libcore/thread-pool.h
-libcore_libcore_la_LIBADD = $(GLIB_LIBS) $(ZLIB_LIBS) $(ZSTD_LIBS) $(GNUTLS_LIBS) $(SLIRP_LIBS) -lpthread -lm
-libcore_libcore_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(GNUTLS_CFLAGS) $(SLIRP_CFLAGS)
+libcore_libcore_la_LIBADD = $(GLIB_LIBS) $(ZLIB_LIBS) $(ZSTD_LIBS) $(GNUTLS_LIBS) -lpthread -lm
+libcore_libcore_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(GNUTLS_CFLAGS)
 libcore_libcore_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
 # QMP command registry and dispatcher (guest agent, system emulator monitor).
 libcore_libcore_la_SOURCES += libcore/qmp-dispatch.c libcore/qmp-dispatch.h

@@ -181,17 +181,25 @@ void net_client_flush(NetClient *nc)
 
 /* ---- -netdev ---- */
 
-typedef NetClient *NetdevNew(const char *id, const QDict *opts, GMainContext *ctx,
-                             Error **errp);
-
-static const struct {
+/* Back end types: the built-in ones, and those a program registers (user). */
+typedef struct NetdevType {
     const char *type;
     NetdevNew *create;
-} netdev_types[] = {
+} NetdevType;
+
+static NetdevType netdev_types[8] = {
     { "socket", net_socket_new },
-    { "user", net_user_new },
     { "tap", net_tap_new },
 };
+static size_t n_netdev_types = 2;
+
+void netdev_register_type(const char *type, NetdevNew *create)
+{
+    g_mutex_lock(&registry_lock);
+    g_assert(n_netdev_types < G_N_ELEMENTS(netdev_types));
+    netdev_types[n_netdev_types++] = (NetdevType){ type, create };
+    g_mutex_unlock(&registry_lock);
+}
 
 static bool in_list(const char *const *list, const char *key, size_t len)
 {
@@ -290,13 +298,13 @@ NetClient *netdev_add(const QDict *opts, GMainContext *ctx, Error **errp)
         error_setf(errp, "Duplicate ID '%s' for netdev", id);
         return NULL;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(netdev_types); i++) {
+    for (size_t i = 0; i < n_netdev_types; i++) {
         if (!strcmp(type, netdev_types[i].type)) {
             return netdev_types[i].create(id, opts, ctx, errp);
         }
     }
     GString *names = g_string_new(NULL);
-    for (size_t i = 0; i < G_N_ELEMENTS(netdev_types); i++) {
+    for (size_t i = 0; i < n_netdev_types; i++) {
         g_string_append_printf(names, "%s%s", i ? ", " : "", netdev_types[i].type);
     }
     error_setf(errp, "Parameter 'type' expects a netdev backend type (%s)", names->str);

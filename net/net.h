@@ -81,10 +81,19 @@ NetClient **netdev_list(size_t *count);
 /* "info network" text for every back end and its peer. */
 char *net_info_text(void);
 
-/* Back end constructors (net/socket.c, net/slirp.c, net/tap.c). */
+/* Back end constructors (net/socket.c, net/tap.c; net/slirp.c outside libcore). */
+typedef NetClient *NetdevNew(const char *id, const QDict *opts, GMainContext *ctx,
+                             Error **errp);
 NetClient *net_socket_new(const char *id, const QDict *opts, GMainContext *ctx, Error **errp);
-NetClient *net_user_new(const char *id, const QDict *opts, GMainContext *ctx, Error **errp);
 NetClient *net_tap_new(const char *id, const QDict *opts, GMainContext *ctx, Error **errp);
+/*
+ * Add a back end type to -netdev. The user back end lives in its own library
+ * (net/libnet-user.la, which links libslirp) so that libcore does not depend on
+ * libslirp (the statically linked user-mode emulators could not link it):
+ * programs that offer it call net_user_register() at start.
+ */
+void netdev_register_type(const char *type, NetdevNew *create);
+void net_user_register(void);
 
 /*
  * Internal helpers for back ends: the keys of opts must all be in allowed;

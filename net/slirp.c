@@ -278,7 +278,8 @@ static const NetClientOps user_ops = {
     .cleanup = user_cleanup,
 };
 
-NetClient *net_user_new(const char *id, const QDict *opts, GMainContext *ctx, Error **errp)
+static NetClient *net_user_new(const char *id, const QDict *opts, GMainContext *ctx,
+                               Error **errp)
 {
     SlirpConfig cfg;
     UserOpts uo;
@@ -325,4 +326,9 @@ fail:
     user_opts_free(&uo);
     net_client_free(u->nc);
     return NULL;
+}
+
+void net_user_register(void)
+{
+    netdev_register_type("user", net_user_new);
 }

@@ -146,7 +146,7 @@ TESTS += tests/unit/test-virtio-blk
 
 # net/: network clients and -netdev socket over loopback.
 check_PROGRAMS += tests/unit/test-net
-tests_unit_test_net_LDADD = $(UNIT_LDADD)
+tests_unit_test_net_LDADD = net/libnet-user.la $(UNIT_LDADD)
 TESTS += tests/unit/test-net
 check_PROGRAMS += tests/unit/test-virtio-net
 tests_unit_test_virtio_net_LDADD = hw/libhw.la $(UNIT_LDADD)

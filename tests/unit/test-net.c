@@ -598,6 +598,7 @@ static void test_host_port(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    net_user_register();
     g_test_add_func("/net/socket/stream", test_stream);
     g_test_add_func("/net/socket/udp-flow-control", test_udp_and_flow_control);
     g_test_add_func("/net/socket/bad-stream-peer", test_bad_stream_peer);
