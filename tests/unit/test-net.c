@@ -451,6 +451,7 @@ static void test_user_option_errors(void)
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #define TEST_ETHERTYPE 0x88b5   /* local experimental: nothing else sends it */
@@ -490,15 +491,15 @@ static void test_tap(void)
     Error *err = NULL;
     g_autofree char *log = g_build_filename(g_get_tmp_dir(), "test-net-tap.log", NULL);
     g_autofree char *up = g_build_filename(g_get_tmp_dir(), "test-net-ifup.sh", NULL);
-    g_autofree char *body = g_strdup_printf("#!/bin/sh\necho \"$0 $1\" >> %s\n"
-                                            "ip link set dev \"$1\" up\n", log);
+    g_autofree char *body = g_strdup_printf("#!/bin/sh\necho \"$0 $1\" >> %s\n", log);
     g_assert_true(g_file_set_contents(up, body, -1, NULL));
     chmod(up, 0755);
     unlink(log);
     g_autofree char *o = g_strdup_printf("tap,id=t0,ifname=qtest%d,script=%s,downscript=%s",
                                          (int)getpid() % 10000, up, up);
     NetClient *t = netdev_add_str(o, NULL, &err);
-    if (!t && err && strstr(error_message(err), "Operation not permitted")) {
+    if (!t && err && g_str_has_prefix(error_message(err), "could not")) {
+        /* /dev/net/tun refused here (a sandbox without network administration). */
         g_test_skip(error_message(err));
         error_free(err);
         return;
@@ -509,6 +510,14 @@ static void test_tap(void)
     Nic n;
     nic_init(&n, "nic-t", t);
     g_autofree char *ifname = g_strdup_printf("qtest%d", (int)getpid() % 10000);
+    /* Up, as an ifup script would set it (without depending on iproute2). */
+    int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = { 0 };
+    g_strlcpy(ifr.ifr_name, ifname, IFNAMSIZ);
+    g_assert_cmpint(ioctl(ctl, SIOCGIFFLAGS, &ifr), ==, 0);
+    ifr.ifr_flags |= IFF_UP;
+    g_assert_cmpint(ioctl(ctl, SIOCSIFFLAGS, &ifr), ==, 0);
+    close(ctl);
 
     /* The host side: a packet socket on the interface. */
     int ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(TEST_ETHERTYPE));
