@@ -21,4 +21,5 @@ hw_libhw_la_SOURCES += hw/rtc/mc146818.h hw/rtc/mc146818.c
 hw_libhw_la_SOURCES += hw/char/serial.h hw/char/serial.c
 hw_libhw_la_SOURCES += hw/virtio/virtio-rng.h hw/virtio/virtio-rng.c \
 	hw/virtio/virtio-blk.h hw/virtio/virtio-blk.c \
-	hw/virtio/virtio-net.h hw/virtio/virtio-net.c
+	hw/virtio/virtio-net.h hw/virtio/virtio-net.c \
+	hw/virtio/virtio-console.h hw/virtio/virtio-console.c

@@ -2,8 +2,8 @@
  * A guest driving virtio-mmio by register accesses of its choosing, over
  * guest RAM that is also fuzz input: every access size, offset and value, in
  * any order, with rings at any address. Behind the transport (bits 6-7 of the
- * count byte): virtio-rng, virtio-blk over a 1 MiB raw image in memory, or
- * virtio-net with no back end. Input: a count byte (bits 0-5), then 8 bytes
+ * count byte): virtio-rng, virtio-blk over a 1 MiB raw image in memory,
+ * virtio-net with no back end, or virtio-console on a ringbuf chardev. Input: a count byte (bits 0-5), then 8 bytes
  * per access (flags: bit 0
  * write, bits 1-2 size 1/2/4/8; le16 offset; le32 value; one spare), then the
  * RAM image.
@@ -11,6 +11,7 @@
 #include "config.h"
 #include "hw/virtio/virtio-mmio.h"
 #include "hw/virtio/virtio-blk.h"
+#include "hw/virtio/virtio-console.h"
 #include "hw/virtio/virtio-net.h"
 #include "hw/virtio/virtio-rng.h"
 
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     size_t nops = data[0] & 0x3f, hdr = 1 + 8 * nops;
-    unsigned kind = data[0] >> 6;       /* 0, 3: rng; 1: blk; 2: net */
+    unsigned kind = data[0] >> 6;       /* 0: rng; 1: blk; 2: net; 3: console */
     if (size < hdr) {
         return 0;
     }
@@ -70,6 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     VirtIORNG rng;
     VirtIOBlk blk;
     VirtIONet net;
+    VirtIOConsole con;
+    Chardev *chr = NULL;
     VirtIOMMIO t;
     if (kind == 1) {
         pthread_once(&once, open_disk);
@@ -78,6 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (kind == 2) {
         virtio_net_init(&net, "fuzz-nic", NULL, mac, &fuzz_ram_ops, &ram, NULL, NULL);
         virtio_mmio_init(&t, &net.vdev, set_irq, NULL);
+    } else if (kind == 3) {
+        chr = chardev_new_str("ringbuf,id=fuzzcon,size=4096", NULL, NULL);
+        virtio_console_init(&con, chr, &fuzz_ram_ops, &ram, NULL, NULL);
+        virtio_mmio_init(&t, &con.vdev, set_irq, NULL);
     } else {
         virtio_rng_init(&rng, &fuzz_ram_ops, &ram);
         virtio_mmio_init(&t, &rng.vdev, set_irq, NULL);
@@ -98,6 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         virtio_blk_cleanup(&blk);
     } else if (kind == 2) {
         virtio_net_cleanup(&net);
+    } else if (kind == 3) {
+        chardev_ringbuf_write(chr, "input from the host", "utf8", NULL);
+        virtio_console_cleanup(&con);
+        chardev_free(chr);
     } else {
         virtio_rng_cleanup(&rng);
     }

@@ -192,3 +192,6 @@ TESTS += tests/unit/test-qmp-server
 check_PROGRAMS += tests/unit/test-chardev
 tests_unit_test_chardev_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-chardev
+check_PROGRAMS += tests/unit/test-virtio-console
+tests_unit_test_virtio_console_LDADD = hw/libhw.la $(UNIT_LDADD)
+TESTS += tests/unit/test-virtio-console
