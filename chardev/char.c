@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "chardev/char.h"
+#include "chardev/char-int.h"
 
 #include <string.h>
 
@@ -56,14 +57,7 @@ static bool check_keys(const QDict *opts, const ChardevOps *ops, Error **errp)
         for (size_t k = 0; ops->keys[k] && !known; k++) {
             known = !strcmp(key, ops->keys[k]);
         }
-        if (!strcmp(key, "mux")) {
-            const char *v = qdict_get_str(opts, "mux");
-            known = v && (!strcmp(v, "off") || !strcmp(v, "no"));
-            if (!known) {
-                error_setf(errp, "chardev: mux=on is not supported");
-                return false;
-            }
-        }
+        known = known || !strcmp(key, "mux");
         if (!known) {
             error_setf(errp, "Invalid parameter '%s' for chardev backend '%s'", key, ops->name);
             return false;
@@ -109,8 +103,22 @@ Chardev *chardev_new(const QDict *opts, GMainContext *ctx, Error **errp)
         error_setf(errp, "Duplicate ID '%s' for chardev", id);
         return NULL;
     }
-    if (!check_keys(opts, ops, errp)) {
+    bool mux;
+    if (!check_keys(opts, ops, errp) || !opts_get_bool(opts, "mux", false, &mux, errp)) {
         return NULL;
+    }
+    Chardev *base = NULL;
+    if (mux) {
+        /* The back end first, as ID-base; the multiplexer takes the ID. */
+        QDict *bopts = (QDict *)qobject_clone((QObject *)opts);
+        g_autofree char *bid = g_strdup_printf("%s-base", id);
+        qdict_del(bopts, "mux");
+        qdict_put_str(bopts, "id", bid);
+        base = chardev_new(bopts, ctx, errp);
+        qobject_unref(bopts);
+        if (!base) {
+            return NULL;
+        }
     }
     Chardev *chr = g_new0(Chardev, 1);
     chr->id = g_strdup(id);
@@ -118,7 +126,8 @@ Chardev *chardev_new(const QDict *opts, GMainContext *ctx, Error **errp)
     chr->ctx = ctx;
     chr->filename = g_strdup(ops->name);
     g_mutex_init(&chr->write_lock);
-    if (!ops->open(chr, opts, errp)) {
+    if (base ? !chardev_mux_new(chr, base, errp) : !ops->open(chr, opts, errp)) {
+        chardev_free(base);
         g_mutex_clear(&chr->write_lock);
         g_free(chr->filename);
         g_free(chr->id);
@@ -218,6 +227,9 @@ static QDict *legacy_dict(const char *spec, Error **errp)
 
 Chardev *chardev_new_legacy(const char *id, const char *spec, GMainContext *ctx, Error **errp)
 {
+    bool mon = g_str_has_prefix(spec, "mon:");
+
+    spec += mon ? 4 : 0;
     if (g_str_has_prefix(spec, "chardev:")) {
         Chardev *chr = chardev_find(spec + 8);
         if (!chr) {
@@ -230,6 +242,9 @@ Chardev *chardev_new_legacy(const char *id, const char *spec, GMainContext *ctx,
         return NULL;
     }
     qdict_put_str(d, "id", id);
+    if (mon) {
+        qdict_put_str(d, "mux", "on");
+    }
     Chardev *chr = chardev_new(d, ctx, errp);
     qobject_unref(d);
     return chr;
@@ -284,6 +299,9 @@ void chardev_free(Chardev *chr)
 
 bool chardev_set_frontend(Chardev *chr, const CharFrontend *fe, Error **errp)
 {
+    if (chardev_is_mux(chr)) {
+        return chardev_mux_add_frontend(chr, fe, errp);
+    }
     if (chr->has_fe) {
         error_setf(errp, "Device '%s' is in use", chr->id);
         return false;

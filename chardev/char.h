@@ -20,6 +20,8 @@ enum {
     CHR_EVENT_OPENED,           /* a peer connected (sockets) or the device opened */
     CHR_EVENT_CLOSED,           /* the peer went away */
     CHR_EVENT_BREAK,
+    CHR_EVENT_MUX_IN,           /* a multiplexed front end got the focus */
+    CHR_EVENT_MUX_OUT,          /* ... or lost it */
 };
 
 typedef struct Chardev Chardev;
@@ -57,14 +59,16 @@ struct Chardev {
 /*
  * -chardev BACKEND,id=ID,...: option string with the backend as the implied
  * first key, or the parsed dict ("backend" and "id" members). Unknown
- * backends and keys are refused naming them.
+ * backends and keys are refused naming them. mux=on makes a multiplexer ID
+ * over the back end (registered as ID-base) that several front ends share.
  */
 Chardev *chardev_new_str(const char *optstr, GMainContext *ctx, Error **errp);
 Chardev *chardev_new(const QDict *opts, GMainContext *ctx, Error **errp);
 /*
  * The short forms of -serial, -monitor and -parallel ("stdio", "null",
  * "file:PATH", "pipe:PATH", "pty", "tcp:[HOST]:PORT[,server=on,...]",
- * "unix:PATH[,...]", "udp:...", "chardev:ID"), given the id to use.
+ * "unix:PATH[,...]", "udp:...", "chardev:ID"), given the id to use;
+ * "mon:DEV" makes DEV multiplexed, for the caller to attach a monitor too.
  */
 Chardev *chardev_new_legacy(const char *id, const char *spec, GMainContext *ctx, Error **errp);
 Chardev *chardev_find(const char *id);
@@ -88,6 +92,9 @@ void chardev_send_event(Chardev *chr, int event);
 /* Back end tables (char-fd.c, char-socket.c, char-ringbuf.c). */
 extern const ChardevOps chardev_file_ops, chardev_pipe_ops, chardev_stdio_ops,
     chardev_pty_ops, chardev_socket_ops, chardev_ringbuf_ops;
+
+/* What Ctrl-a x on a multiplexed chardev does (the program quits). */
+void chardev_mux_set_quit(void (*cb)(void *opaque), void *opaque);
 
 /* ringbuf-write / ringbuf-read (QMP): format "utf8" or "base64". */
 bool chardev_ringbuf_write(Chardev *chr, const char *data, const char *format, Error **errp);

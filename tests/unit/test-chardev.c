@@ -78,7 +78,7 @@ static void test_options(void)
         { "socket,id=x,host=a,path=/b", "path= excludes" },
         { "socket,id=x,host=localhost,port=1,server=on,reconnect=2", "incompatible" },
         { "ringbuf,id=x,size=1000", "power of two" },
-        { "null,id=x,mux=on", "mux=on is not supported" },
+        { "null,id=x,mux=maybe", "'mux' expects" },
         { "socket,id=x,host=127.0.0.1,port=1", "Connection refused" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -317,6 +317,70 @@ static void test_ringbuf(void)
     g_string_free(f.got, TRUE);
 }
 
+typedef struct MuxFe {
+    Fe fe;
+    int in, out, brk;
+} MuxFe;
+
+static void mux_event(void *opaque, int ev)
+{
+    MuxFe *m = opaque;
+    m->in += ev == CHR_EVENT_MUX_IN;
+    m->out += ev == CHR_EVENT_MUX_OUT;
+    m->brk += ev == CHR_EVENT_BREAK;
+}
+
+static size_t mux_can_read(void *opaque) { return fe_can_read(&((MuxFe *)opaque)->fe); }
+static void mux_read(void *opaque, const uint8_t *b, size_t n) { fe_read(&((MuxFe *)opaque)->fe, b, n); }
+
+static int quits;
+static void on_quit(void *opaque) { quits++; }
+
+static void test_mux(void)
+{
+    /* -serial mon:null: a multiplexer over null. */
+    Chardev *c = chardev_new_legacy("serial0", "mon:null", NULL, NULL);
+    g_assert_nonnull(c);
+    g_assert_nonnull(chardev_find("serial0-base"));
+    chardev_free(c);
+    c = chardev_new_str("ringbuf,id=mx,mux=on", NULL, NULL);
+    g_assert_nonnull(c);
+    g_assert_nonnull(chardev_find("mx-base"));
+    chardev_mux_set_quit(on_quit, NULL);
+    MuxFe mon = { { g_string_new(NULL), 100, 0, 0 }, 0, 0, 0 };
+    MuxFe ser = { { g_string_new(NULL), 100, 0, 0 }, 0, 0, 0 };
+    CharFrontend fm = { mux_can_read, mux_read, mux_event, &mon };
+    CharFrontend fs = { mux_can_read, mux_read, mux_event, &ser };
+    g_assert_true(chardev_set_frontend(c, &fm, NULL));    /* the monitor first */
+    g_assert_true(chardev_set_frontend(c, &fs, NULL));    /* then the serial port */
+    Chardev *base = chardev_find("mx-base");
+    /* The serial port has the focus. */
+    chardev_ringbuf_write(base, "ab", "utf8", NULL);
+    g_assert_cmpstr(ser.fe.got->str, ==, "ab");
+    /* Ctrl-a c: to the monitor. */
+    chardev_ringbuf_write(base, "\001cxy", "utf8", NULL);
+    g_assert_cmpstr(mon.fe.got->str, ==, "xy");
+    g_assert_cmpint(ser.out, ==, 1);
+    g_assert_cmpint(mon.in, >=, 1);
+    /* Ctrl-a Ctrl-a sends Ctrl-a; Ctrl-a b a break; unknown escapes vanish. */
+    chardev_ringbuf_write(base, "\001\001\001b\001z", "utf8", NULL);
+    g_assert_cmpstr(mon.fe.got->str, ==, "xy\001");
+    g_assert_cmpint(mon.brk, ==, 1);
+    /* Both front ends write out; Ctrl-a h answers on the back end. */
+    chardev_write_all(c, (const uint8_t *)"[s]", 3);
+    chardev_ringbuf_write(base, "\001h", "utf8", NULL);
+    g_autofree char *out = chardev_ringbuf_read(base, 4096, "utf8", NULL);
+    g_assert_true(g_str_has_prefix(out, "[s]"));
+    g_assert_nonnull(strstr(out, "C-a c    switch between console and monitor"));
+    /* Ctrl-a x quits through the program's callback. */
+    chardev_ringbuf_write(base, "\001x", "utf8", NULL);
+    g_assert_cmpint(quits, ==, 1);
+    chardev_free(c);
+    g_assert_null(chardev_find("mx-base"));
+    g_string_free(mon.fe.got, TRUE);
+    g_string_free(ser.fe.got, TRUE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -327,6 +391,7 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/socket", test_socket);
     g_test_add_func("/chardev/reconnect", test_reconnect);
     g_test_add_func("/chardev/ringbuf", test_ringbuf);
+    g_test_add_func("/chardev/mux", test_mux);
     int ret = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf %s", tmpdir);
     if (system(cmd) != 0) {
