@@ -34,7 +34,10 @@ theirs() { start_nbd "$REF_QEMU_NBD" "$@"; }
 # wait_gone PID [SECONDS]: true once PID has exited (default bound 10 s).
 wait_gone() {
     _n=$(( ${2:-10} * 10 ))
-    while kill -0 "$1" 2>/dev/null; do
+    # A child of this shell that exited stays a zombie until the shell reaps it,
+    # and a command substitution cannot reap for it: a zombie counts as gone.
+    while kill -0 "$1" 2>/dev/null &&
+          [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
         _n=$((_n - 1))
         [ "$_n" -gt 0 ] || return 1
         sleep 0.1
