@@ -69,6 +69,12 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# is_qcow2 IMG: the kill came after the header was written (before it, the file
+# is empty or probes as raw, and there is nothing to repair)
+is_qcow2() {
+    [ -f "$1" ] && "$R" info --output=json "$1" 2>/dev/null | grep -q '"format": "qcow2"'
+}
+
 full_plain=$(run_ms "$Q" convert -O qcow2 -o cluster_size=64k src.raw t.qcow2)
 full_comp=$(run_ms "$Q" convert -c -O qcow2 src.raw c.qcow2)
 for round in 1 2; do
@@ -80,7 +86,7 @@ for round in 1 2; do
         rate=""; full=$full_plain
     fi
     kill_after "$full" "$Q" convert $rate -O qcow2 -o cluster_size=64k src.raw t.qcow2
-    if [ -f t.qcow2 ] && "$R" info t.qcow2 >/dev/null 2>&1; then
+    if is_qcow2 t.qcow2; then
         repaired t.qcow2 "convert round $round"
         allocated_matches t.qcow2 src.raw "convert round $round"
     else
@@ -88,7 +94,7 @@ for round in 1 2; do
     fi
     rm -f c.qcow2
     kill_after "$full_comp" "$Q" convert -c -O qcow2 src.raw c.qcow2
-    if [ -f c.qcow2 ] && "$R" info c.qcow2 >/dev/null 2>&1; then
+    if is_qcow2 c.qcow2; then
         repaired c.qcow2 "compressed convert round $round"
         allocated_matches c.qcow2 src.raw "compressed convert round $round"
     else
